@@ -1,0 +1,216 @@
+"""Command-line parsing and wiring: ``slo-gate check | validate | schema``.
+
+This is the edge: it reads the environment (as an injected mapping), the clock and files, and
+hands plain data to the pure engine and renderers. ``main`` holds the one error handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from slo_gate import __version__
+from slo_gate.collectors.bundles import collect_bundles
+from slo_gate.config.loader import LoadedPolicy, load_policy
+from slo_gate.config.schema import schema_text
+from slo_gate.context import RunContext, run_context
+from slo_gate.engine.bundles import bundle_record
+from slo_gate.engine.evaluate import EngineInput, evaluate
+from slo_gate.errors import ExitCode, SloGateError, UsageError
+from slo_gate.history.file_store import FileStore, known_files, pick_baseline
+from slo_gate.history.store import HistoryStore
+from slo_gate.measurements import Measurements
+from slo_gate.records import Record
+from slo_gate.render.json_out import render_json
+from slo_gate.render.markdown import render_markdown
+from slo_gate.render.terminal import render_terminal
+from slo_gate.verdict import Verdict
+
+Clock = Callable[[], datetime]
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-01T00:00:00Z"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slo-gate",
+        description="Turn Service Level Objectives into a CI release gate.",
+    )
+    parser.add_argument("--version", action="version", version=f"slo-gate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="measure, evaluate the SLOs and decide")
+    check.add_argument(
+        "--config",
+        type=Path,
+        help="policy file (default .github/slo-gate.yml, else the built-in default policy)",
+    )
+    check.add_argument("--workspace", type=Path, help="project root (default: current folder)")
+    check.add_argument("--json", type=Path, metavar="PATH", help="write the verdict as JSON")
+    check.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary")
+    check.add_argument(
+        "--history",
+        type=Path,
+        metavar="PATH",
+        help="local history file (default: the policy's history.file)",
+    )
+    check.add_argument("--no-record", action="store_true", help="do not record this run")
+    check.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="compare with the record of this commit (prefix) or branch",
+    )
+    check.add_argument(
+        "--mode",
+        choices=["pr", "release"],
+        default="pr",
+        help="release mode fails the step on pause and rollback (default: pr)",
+    )
+    check.add_argument(
+        "--now",
+        type=_parse_now,
+        metavar="TIME",
+        help="evaluate as of this ISO 8601 time (default: the clock)",
+    )
+    check.add_argument("--commit", help="commit being checked (default: GITHUB_SHA or git)")
+    check.add_argument("--branch", help="branch being checked (default: GITHUB_REF or git)")
+    check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
+    check.add_argument("--quiet", action="store_true", help="print only the decision")
+
+    validate = sub.add_parser("validate", help="check a policy file and explain its problems")
+    validate.add_argument("file", nargs="?", type=Path, help="default: .github/slo-gate.yml")
+
+    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=["policy", "verdict"])
+    return parser
+
+
+def _history_store(loaded: LoadedPolicy, ctx: RunContext, override: Path | None) -> HistoryStore:
+    hist = loaded.policy.history
+    path = override if override is not None else ctx.workspace / hist.file
+    shown = str(override) if override is not None else hist.file
+    seed = ctx.workspace / hist.seed if hist.seed else None
+    return FileStore(path, shown, seed=seed)
+
+
+def exit_code_for(verdict: Verdict) -> ExitCode:
+    if verdict.decision == "fail":
+        return ExitCode.GATE_FAILED
+    if verdict.decision in ("pause", "rollback") and verdict.mode == "release":
+        return ExitCode.GATE_FAILED
+    return ExitCode.OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}", fix="choose a writable path"
+        ) from None
+
+
+def run_check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
+    now = args.now or clock()
+    ctx = run_context(env, args.workspace, args.commit, args.branch)
+    loaded = load_policy(args.config, ctx.workspace)
+    store = _history_store(loaded, ctx, args.history)
+    history = list(store.read())
+    baseline, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, args.baseline)
+    bundles = collect_bundles(
+        loaded.policy.bundles, ctx.workspace, known_files(history), args.workers
+    )
+    verdict = evaluate(
+        EngineInput(
+            measurements=Measurements(bundles=bundles),
+            policy=loaded.policy,
+            now=now,
+            history=history,
+            baseline=baseline,
+            baseline_how=how,
+            mode=args.mode,
+            commit=ctx.commit,
+            branch=ctx.branch,
+            extra_problems=tuple(store.problems),
+        )
+    )
+    if args.json:
+        _write(args.json, render_json(verdict))
+    if args.markdown:
+        _write(args.markdown, render_markdown(verdict))
+    if not args.no_record:
+        store.append(
+            Record(
+                recorded_at=now,
+                commit=ctx.commit,
+                branch=ctx.branch,
+                event=ctx.event,
+                run_id=ctx.run_id,
+                decision=verdict.decision,
+                bundles=bundle_record(verdict.bundles, bundles) if verdict.bundles else None,
+            )
+        )
+    source = loaded.path or "built-in default policy (SLOS.md)"
+    if args.quiet:
+        out.write(f"decision: {verdict.decision}\n")
+    else:
+        out.write(
+            f"slo-gate {__version__} · policy: {source} · history: {store.name} "
+            f"({len(history)} records)\n\n"
+        )
+        out.write(render_terminal(verdict))
+    return int(exit_code_for(verdict))
+
+
+def run_validate(args: argparse.Namespace, out: TextIO) -> int:
+    loaded = load_policy(args.file, Path.cwd())
+    if loaded.path is None:
+        out.write("no policy file at .github/slo-gate.yml: the built-in default policy applies\n")
+    else:
+        out.write(f"{loaded.path}: valid slo-gate policy\n")
+    return int(ExitCode.OK)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Clock | None = None,
+) -> int:
+    """Run a command; user errors print a message and a fix, never a traceback."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    environ = dict(os.environ) if env is None else env
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version or a usage error
+        return int(exc.code) if isinstance(exc.code, int) else int(ExitCode.USAGE)
+    try:
+        if args.command == "check":
+            return run_check(args, environ, out, clock or (lambda: datetime.now(UTC)))
+        if args.command == "validate":
+            return run_validate(args, out)
+        out.write(schema_text(args.which))
+        return int(ExitCode.OK)
+    except SloGateError as exc:
+        err.write(exc.render() + "\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130

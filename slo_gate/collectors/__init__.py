@@ -1,0 +1,1 @@
+"""Collectors: turn files and API data into typed measurements; bad input becomes problems."""

@@ -1,0 +1,1 @@
+"""Configuration: the policy file (models, loader, built-in default, JSON Schema)."""

@@ -1,0 +1,81 @@
+"""Where and what we run on: workspace, commit, branch, event — read from an injected mapping.
+
+Only the command-line edge builds a ``RunContext``; nothing deeper reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunContext:
+    workspace: Path
+    commit: str | None
+    branch: str | None
+    base_branch: str | None
+    event: str | None
+    run_id: str | None
+
+    @property
+    def baseline_branch(self) -> str | None:
+        """Pull requests compare with their base branch; pushes with their own branch."""
+        return self.base_branch or self.branch
+
+
+def _git(workspace: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=workspace,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = done.stdout.strip()
+    return out if done.returncode == 0 and out else None
+
+
+def _branch_from_ref(ref: str | None) -> str | None:
+    if not ref:
+        return None
+    for prefix in ("refs/heads/", "refs/tags/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return None
+
+
+def run_context(
+    env: Mapping[str, str],
+    workspace: Path | None = None,
+    commit: str | None = None,
+    branch: str | None = None,
+) -> RunContext:
+    """Explicit values win, then the Actions environment, then git, then nothing."""
+    ws = workspace or Path(env.get("GITHUB_WORKSPACE") or ".")
+    in_actions = env.get("GITHUB_ACTIONS") == "true"
+    found_commit = commit or (env.get("GITHUB_SHA") if in_actions else None)
+    found_branch = branch or (
+        (env.get("GITHUB_HEAD_REF") or _branch_from_ref(env.get("GITHUB_REF")))
+        if in_actions
+        else None
+    )
+    if found_commit is None:
+        found_commit = _git(ws, "rev-parse", "HEAD")
+    if found_branch is None:
+        name = _git(ws, "rev-parse", "--abbrev-ref", "HEAD")
+        found_branch = None if name in (None, "HEAD") else name
+    return RunContext(
+        workspace=ws,
+        commit=found_commit,
+        branch=found_branch,
+        base_branch=(env.get("GITHUB_BASE_REF") or None) if in_actions else None,
+        event=env.get("GITHUB_EVENT_NAME") if in_actions else "local",
+        run_id=env.get("GITHUB_RUN_ID") if in_actions else None,
+    )

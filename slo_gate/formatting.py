@@ -1,0 +1,51 @@
+"""Number formatting for the engine's reasons and the renderers.
+
+Exact bytes stand beside humanized figures.
+"""
+
+from __future__ import annotations
+
+import humanize
+
+from slo_gate.config.units import UNIT_RULE, format_duration
+
+__all__ = ["UNIT_RULE", "fmt_bytes", "fmt_delta", "fmt_percent", "fmt_value", "short_bytes"]
+
+
+def short_bytes(n: float) -> str:
+    """``245.1 KB`` (decimal units: KB = 1000 bytes)."""
+    text: str = humanize.naturalsize(n, format="%.1f")
+    return text.replace("kB", "KB").replace("Bytes", "B").replace("Byte", "B")
+
+
+def fmt_bytes(n: float) -> str:
+    """``245.1 KB (245,123 B)``: rounded figure and exact bytes side by side."""
+    return f"{short_bytes(n)} ({int(n):,} B)"
+
+
+def fmt_delta(n: int | None) -> str:
+    if n is None:
+        return "–"
+    if n == 0:
+        return "±0 B"
+    sign = "+" if n > 0 else "−"
+    return f"{sign}{short_bytes(abs(n))} ({sign}{abs(n):,} B)"
+
+
+def fmt_percent(ratio: float, digits: int = 2) -> str:
+    return f"{ratio * 100:.{digits}f} %"
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A value in its unit, the way people read it."""
+    if value is None:
+        return "–"
+    if unit == "bytes":
+        return fmt_bytes(value)
+    if unit == "ratio":
+        return fmt_percent(value)
+    if unit == "seconds":
+        return format_duration(value)
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:g} {unit}"

@@ -1,0 +1,29 @@
+"""The history-store interface. The core sees only this; stores are interchangeable."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from slo_gate.measurements import Problem
+from slo_gate.records import Record
+
+
+class HistoryStore(ABC):
+    """Reads and appends gate-run records."""
+
+    #: a short description for reports, e.g. "file .slo-gate/history.jsonl"
+    name: str = ""
+
+    @abstractmethod
+    def read(self) -> Sequence[Record]:
+        """Every readable record, oldest first. Unreadable lines become ``problems``."""
+
+    @abstractmethod
+    def append(self, record: Record) -> None:
+        """Add one record; never loses an earlier one."""
+
+    @property
+    def problems(self) -> Sequence[Problem]:
+        """Problems met while reading (bad lines, missing store, ...)."""
+        return ()

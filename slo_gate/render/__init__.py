@@ -1,0 +1,1 @@
+"""Renderers: pure functions from a Verdict to text (JSON, Markdown, terminal)."""

@@ -1,0 +1,138 @@
+"""The verdict as Markdown: the job summary, the PR comment body and ``--markdown`` files.
+
+Every string that came from a build or a report (widget names, file names, messages) goes
+through ``escape`` so that it stays inside its table cell and mentions nobody.
+"""
+
+from __future__ import annotations
+
+from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.render.escape import md_code, md_table_cell
+from slo_gate.verdict import BundlesOut, Slo, Verdict
+
+
+def _code(text: str) -> str:
+    return md_code(text, in_table=True)
+
+
+ICONS = {
+    "pass": "✅",
+    "warn": "⚠️",
+    "fail": "❌",
+    "no-data": "➖",
+    "pause": "⏸️",
+    "rollback": "⏪",
+}
+
+
+def _slo_row(slo: Slo) -> str:
+    target = fmt_value(slo.target, slo.unit) if slo.target is not None else "–"
+    warning = fmt_value(slo.warning, slo.unit) if slo.warning is not None else "–"
+    history = ""
+    if slo.history is not None:
+        p = f"P{slo.history.percentile * 100:g}"
+        history = (
+            f"{p} {fmt_value(slo.history.value, slo.unit)} (n={slo.history.samples})"
+            if slo.history.value is not None
+            else f"{p}: no records yet (n=0)"
+        )
+    budget = ""
+    if slo.budget is not None:
+        budget = f"{slo.budget.consumed * 100:.1f} % consumed"
+    cells = [
+        f"`{slo.id}`",
+        f"{ICONS[slo.status]} {slo.status}",
+        fmt_value(slo.value, slo.unit),
+        f"{slo.comparison} {target}",
+        warning,
+        str(slo.samples),
+        slo.window,
+        md_table_cell(history or budget or slo.detail),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _slo_table(slos: list[Slo]) -> list[str]:
+    return [
+        "| SLO | status | value | target | warning | n | window | history / budget |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+        *(_slo_row(s) for s in slos),
+    ]
+
+
+def _bundles(b: BundlesOut) -> list[str]:
+    c = b.compression
+    lines = [
+        f"### Widget bundles (budgets limit {b.limited_by})",
+        "",
+        "| widget | files | raw | gzip | brotli | Δ " + b.limited_by + " | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for w in b.widgets:
+        delta = (
+            w.delta.gzip
+            if (w.delta and b.limited_by == "gzip")
+            else (w.delta.brotli if w.delta else None)
+        )
+        name = md_table_cell(w.name) + (" (new)" if w.new else "")
+        lines.append(
+            f"| {name} | {len(w.files)} | {fmt_bytes(w.raw)} | {fmt_bytes(w.gzip)} | "
+            f"{fmt_bytes(w.brotli)} | {fmt_delta(delta)} | {ICONS[w.status]} {w.status} |"
+        )
+    t = b.total
+    tdelta = (t.delta.gzip if b.limited_by == "gzip" else t.delta.brotli) if t.delta else None
+    lines.append(
+        f"| **total (unique files)** | {t.files} | {fmt_bytes(t.raw)} | {fmt_bytes(t.gzip)} | "
+        f"{fmt_bytes(t.brotli)} | {fmt_delta(tdelta)} | {ICONS[t.status]} {t.status} |"
+    )
+    lines.append("")
+    if b.removed:
+        lines.append("Widgets no longer built: " + ", ".join(_code(n) for n in b.removed))
+        lines.append("")
+    if b.baseline is not None:
+        lines.append(
+            f"Compared with commit {_code(b.baseline.commit[:12])} on "
+            f"{_code(b.baseline.branch or 'unknown branch')}, recorded "
+            f"{b.baseline.recorded_at:%Y-%m-%d %H:%M} UTC ({md_table_cell(b.baseline.how)})."
+        )
+    else:
+        lines.append("No baseline record to compare with yet.")
+    lines.append(
+        f"Sizes: {UNIT_RULE}. gzip: zlib {c.zlib_version} level {c.gzip_level}, gzip container; "
+        f"brotli {c.brotli_version} quality {c.brotli_quality}, window {c.brotli_window}. "
+        f"{b.cached_files} unchanged file(s) taken from history."
+    )
+    return lines
+
+
+def render_markdown(verdict: Verdict) -> str:
+    icon = ICONS[verdict.decision]
+    lines = [
+        f"## slo-gate: {icon} {verdict.decision}",
+        "",
+        f"**Decision: {verdict.decision}** · release: **{verdict.release.state}**"
+        + (f" — {md_table_cell(verdict.release.reason)}" if verdict.release.reason else ""),
+        "",
+    ]
+    if verdict.reasons:
+        lines += ["Why:", *(f"- {md_table_cell(r)}" for r in verdict.reasons), ""]
+    if verdict.slos:
+        lines += ["### SLOs", "", *_slo_table(verdict.slos), ""]
+    if verdict.bundles is not None:
+        lines += [*_bundles(verdict.bundles), ""]
+    if verdict.problems:
+        lines += ["### Problems", ""]
+        for p in verdict.problems:
+            where = f"{p.path}:{p.line}" if p.path and p.line else (p.path or "")
+            lines.append(
+                f"- **{p.level}** `{p.code}`"
+                + (f" {_code(where)}" if where else "")
+                + f": {md_table_cell(p.message)}"
+            )
+        lines.append("")
+    commit = f" for commit {_code(verdict.commit[:12])}" if verdict.commit else ""
+    lines.append(
+        f"<sub>slo-gate verdict{commit}, evaluated {verdict.evaluated_at:%Y-%m-%d %H:%M} UTC, "
+        f"mode {verdict.mode}.</sub>"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,107 @@
+"""The verdict for a terminal: aligned plain-text tables, no colour codes from the data."""
+
+from __future__ import annotations
+
+from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.verdict import Verdict
+
+
+def _plain(text: str) -> str:
+    """Untrusted text on one line, without control characters (no terminal escapes)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text.replace("\n", " "))
+
+
+def _table(rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def render_terminal(verdict: Verdict) -> str:
+    lines: list[str] = []
+    if verdict.bundles is not None:
+        b = verdict.bundles
+        rows = [["widget", "files", "raw", "gzip", "brotli", f"Δ {b.limited_by}", "status"]]
+        for w in b.widgets:
+            delta = (
+                (w.delta.gzip if b.limited_by == "gzip" else w.delta.brotli) if w.delta else None
+            )
+            rows.append(
+                [
+                    _plain(w.name),
+                    str(len(w.files)),
+                    fmt_bytes(w.raw),
+                    fmt_bytes(w.gzip),
+                    fmt_bytes(w.brotli),
+                    fmt_delta(delta),
+                    w.status,
+                ]
+            )
+        t = b.total
+        tdelta = (t.delta.gzip if b.limited_by == "gzip" else t.delta.brotli) if t.delta else None
+        rows.append(
+            [
+                "TOTAL (unique files)",
+                str(t.files),
+                fmt_bytes(t.raw),
+                fmt_bytes(t.gzip),
+                fmt_bytes(t.brotli),
+                fmt_delta(tdelta),
+                t.status,
+            ]
+        )
+        lines += [*_table(rows, right={1, 2, 3, 4, 5}), ""]
+        if b.baseline is not None:
+            lines.append(
+                f"baseline: {b.baseline.commit[:12]} ({_plain(b.baseline.how)}), "
+                f"recorded {b.baseline.recorded_at:%Y-%m-%d %H:%M} UTC"
+            )
+        lines.append(
+            f"sizes: {UNIT_RULE}; gzip = zlib {b.compression.zlib_version} level "
+            f"{b.compression.gzip_level}; brotli {b.compression.brotli_version} quality "
+            f"{b.compression.brotli_quality}; {b.cached_files} file(s) from history"
+        )
+        lines.append("")
+    if verdict.slos:
+        rows = [["SLO", "status", "value", "target", "n", "window", "note"]]
+        for s in verdict.slos:
+            note = ""
+            if s.history is not None:
+                note = (
+                    f"P{s.history.percentile * 100:g} over 30 d: "
+                    f"{fmt_value(s.history.value, s.unit)} (n={s.history.samples})"
+                )
+            elif s.budget is not None:
+                note = f"budget {s.budget.consumed * 100:.1f} % consumed"
+            rows.append(
+                [
+                    s.id,
+                    s.status,
+                    fmt_value(s.value, s.unit),
+                    f"{s.comparison} {fmt_value(s.target, s.unit)}",
+                    str(s.samples),
+                    s.window,
+                    _plain(note or s.detail),
+                ]
+            )
+        lines += [*_table(rows, right={2, 4}), ""]
+    for p in verdict.problems:
+        where = f"{p.path}:{p.line}: " if p.path and p.line else (f"{p.path}: " if p.path else "")
+        lines.append(f"{p.level}: [{p.code}] {_plain(where + p.message)}")
+    if verdict.problems:
+        lines.append("")
+    for reason in verdict.reasons:
+        lines.append(f"  - {_plain(reason)}")
+    lines.append(
+        f"decision: {verdict.decision.upper()}   release: {verdict.release.state}"
+        + (f" ({_plain(verdict.release.reason)})" if verdict.release.reason else "")
+    )
+    return "\n".join(lines) + "\n"

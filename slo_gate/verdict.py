@@ -1,0 +1,183 @@
+"""The verdict: one immutable result of a gate run, and the JSON contract other tools read.
+
+The keys listed in DESIGN.md ("Contracts other tools rely on") keep their meaning; more may be
+added. ``slo-gate schema verdict`` prints the JSON Schema of ``Verdict``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slo_gate.measurements import Problem, TestCounts, TestFailure
+
+Decision = Literal["pass", "warn", "fail", "pause", "rollback"]
+Status = Literal["pass", "warn", "fail", "no-data"]
+ReleaseState = Literal["open", "paused", "rollback"]
+
+# pass < warn < pause < rollback < fail (DESIGN.md)
+DECISION_ORDER: tuple[Decision, ...] = ("pass", "warn", "pause", "rollback", "fail")
+STATUS_ORDER: tuple[Status, ...] = ("no-data", "pass", "warn", "fail")
+
+
+def worst_decision(decisions: list[Decision]) -> Decision:
+    return max(decisions, key=DECISION_ORDER.index, default="pass")
+
+
+def worst_status(statuses: list[Status]) -> Status:
+    return max(statuses, key=STATUS_ORDER.index, default="pass")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BurnAlert(_Out):
+    """A burn-rate alert that fired (or the policy's "50 % in 7 days")."""
+
+    name: str = Field(description="e.g. 'page-fast', 'page-slow', 'ticket-fast', 'policy'")
+    severity: Literal["page", "ticket", "warning", "critical"]
+    message: str
+
+
+class Budget(_Out):
+    consumed: float = Field(description="share of the error budget consumed (1.0 = all)")
+    remaining: float = Field(description="share of the error budget left, never below 0")
+    burn_rate: float | None = Field(description="recent error ratio / budget")
+    time_to_exhaustion_s: float | None = None
+    target: float | None = Field(None, description="the SLO target as a fraction")
+    window_s: float | None = None
+    valid: int = Field(0, description="valid events in the budget window")
+    bad: int = Field(0, description="bad events in the budget window")
+    allowed_bad: float | None = Field(None, description="(1 - target) * valid")
+    burn_rates: dict[str, float | None] = Field(
+        default_factory=dict, description="burn rate per window, e.g. {'1h': 0.4, '30d': 1.1}"
+    )
+    alerts: list[BurnAlert] = Field(default_factory=list)
+    insufficient_data: bool = False
+
+
+class HistoryStat(_Out):
+    """A percentile over past records, always with its n."""
+
+    percentile: float
+    value: float | None
+    samples: int
+    window_s: float
+
+
+class Slo(_Out):
+    id: str
+    title: str = ""
+    status: Status
+    value: float | None
+    unit: str
+    target: float | None
+    warning: float | None = None
+    comparison: Literal["<=", ">="] = "<="
+    samples: int = 0
+    window: str = Field("this run", description="'this run' or a duration such as '30d'")
+    budget: Budget | None = None
+    history: HistoryStat | None = None
+    detail: str = ""
+
+
+class Release(_Out):
+    state: ReleaseState = "open"
+    reason: str = ""
+
+
+class CompressionOut(_Out):
+    gzip_level: int
+    brotli_quality: int
+    brotli_window: int
+    zlib_version: str
+    brotli_version: str
+
+
+class SizeDelta(_Out):
+    raw: int
+    gzip: int
+    brotli: int
+
+
+class WidgetOut(_Out):
+    name: str
+    entry: str
+    files: list[str]
+    raw: int
+    gzip: int
+    brotli: int
+    status: Status
+    delta: SizeDelta | None = None
+    new: bool = False
+
+
+class TotalOut(_Out):
+    raw: int
+    gzip: int
+    brotli: int
+    status: Status
+    files: int = 0
+    delta: SizeDelta | None = None
+
+
+class Baseline(_Out):
+    commit: str
+    branch: str | None
+    recorded_at: datetime
+    how: str = Field(description="why this record: 'last record of branch main', '--baseline'")
+
+
+class BundlesOut(_Out):
+    compression: CompressionOut
+    limited_by: Literal["gzip", "brotli"]
+    widgets: list[WidgetOut]
+    total: TotalOut
+    removed: list[str] = Field(default_factory=list, description="widgets in the baseline only")
+    baseline: Baseline | None = None
+    cached_files: int = 0
+
+
+class VisualOut(_Out):
+    total: int
+    passed: int
+    failed: int
+    flaky: int
+    skipped: int
+    pass_rate: float | None
+
+
+class TestsOut(_Out):
+    __test__ = False
+
+    total: int
+    passed: int
+    failed: int
+    errored: int
+    skipped: int
+    flaky: int
+    by_project: dict[str, TestCounts]
+    visual: VisualOut
+    failures: list[TestFailure]
+
+
+class Verdict(_Out):
+    schema_version: Literal[1] = 1
+    decision: Decision
+    release: Release = Release()
+    evaluated_at: datetime
+    commit: str | None = None
+    branch: str | None = None
+    mode: Literal["pr", "release"] = "pr"
+    slos: list[Slo] = Field(default_factory=list)
+    bundles: BundlesOut | None = None
+    tests: TestsOut | None = None
+    problems: list[Problem] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="why the decision, one line each")
+
+    @property
+    def slo_map(self) -> dict[str, Slo]:
+        return {s.id: s for s in self.slos}

@@ -1,0 +1,119 @@
+"""Golden files for the renderers: regenerate with SLO_GATE_REGEN_GOLDEN=1, review by eye."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from slo_gate.config.policy import Policy
+from slo_gate.engine.evaluate import EngineInput, evaluate
+from slo_gate.measurements import (
+    BundleMeasurement,
+    CompressionInfo,
+    FileSize,
+    Measurements,
+    Problem,
+    WidgetFiles,
+)
+from slo_gate.records import BundleRecord, Record, SizeRecord, WidgetRecord
+from slo_gate.render.json_out import render_json
+from slo_gate.render.markdown import render_markdown
+from slo_gate.render.terminal import render_terminal
+from slo_gate.verdict import Verdict
+from tests.golden import check_golden
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _verdict() -> Verdict:
+    def f(path: str, gz: int) -> FileSize:
+        return FileSize(path=path, sha256=path, raw=gz * 3, gzip=gz, brotli=gz * 9 // 10)
+
+    files = {
+        x.path: x
+        for x in [
+            f("chat/index.html", 400),
+            f("assets/chat.js", 90_000),
+            f("assets/vendor.js", 45_000),
+            f("gallery/index.html", 410),
+            f("assets/gallery.js", 200_500),
+            f("@here|<b>`x`/index.html", 100),
+        ]
+    }
+    widgets = (
+        WidgetFiles(
+            name="chat",
+            entry="chat/index.html",
+            files=("chat/index.html", "assets/chat.js", "assets/vendor.js"),
+        ),
+        WidgetFiles(
+            name="gallery",
+            entry="gallery/index.html",
+            files=("gallery/index.html", "assets/gallery.js", "assets/vendor.js"),
+        ),
+        WidgetFiles(
+            name="@here|<b>`x`", entry="@here|<b>`x`/index.html", files=("@here|<b>`x`/index.html",)
+        ),
+    )
+    problem = Problem(
+        code="bundle-missing-asset",
+        message="gallery/index.html:7 loads "
+        "'/assets/<img src=x onerror=alert(1)>.js' — ping @octocat",
+        path="dist/gallery/index.html",
+        line=7,
+        level="warning",
+        source="bundles",
+    )
+    m = BundleMeasurement(
+        root="dist",
+        mode="html",
+        widgets=widgets,
+        files=files,
+        compression=CompressionInfo(zlib_version="1.3.1", brotli_version="1.1.0"),
+        problems=(problem,),
+    )
+    base = Record(
+        recorded_at=NOW - timedelta(days=2),
+        commit="0123456789abcdef",
+        branch="main",
+        bundles=BundleRecord(
+            widgets={
+                "chat": WidgetRecord(raw=1, gzip=136_000, brotli=1),
+                "retired": WidgetRecord(raw=1, gzip=1, brotli=1),
+            },
+            total=SizeRecord(raw=1, gzip=300_000, brotli=1),
+        ),
+    )
+    return evaluate(
+        EngineInput(
+            measurements=Measurements(bundles=m),
+            policy=Policy(),
+            now=NOW,
+            history=[base],
+            baseline=base,
+            baseline_how="last record of branch main",
+            commit="fedcba9876543210",
+            branch="feature",
+        )
+    )
+
+
+def test_markdown_golden() -> None:
+    check_golden(GOLDEN / "verdict.md", render_markdown(_verdict()))
+
+
+def test_terminal_golden() -> None:
+    check_golden(GOLDEN / "verdict.txt", render_terminal(_verdict()))
+
+
+def test_json_golden() -> None:
+    check_golden(GOLDEN / "verdict.json", render_json(_verdict()))
+
+
+def test_untrusted_names_stay_in_their_cell() -> None:
+    text = render_markdown(_verdict())
+    row = next(line for line in text.splitlines() if "here" in line and line.startswith("| "))
+    assert row.count(" | ") == 6  # seven cells, no extra pipe from the name
+    assert "@octocat" not in text and "@here" not in text
+    assert "<img" not in text and "<b>" not in text

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from slo_gate.cli import main
+from slo_gate.config.schema import verdict_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = "2026-11-01T00:00:00Z"
+
+
+def run(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        list(argv), env=env or {}, out=out, err=err, clock=lambda: datetime(2026, 11, 1, tzinfo=UTC)
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "examples" / "widgets", tmp_path / "examples" / "widgets")
+    shutil.copy(ROOT / "examples" / "history-seed.jsonl", tmp_path / "examples")
+    shutil.copy(ROOT / "examples" / "slo-gate.yml", tmp_path / "examples")
+    return tmp_path
+
+
+def check(ws: Path, *extra: str) -> tuple[int, str, str]:
+    return run(
+        "check",
+        "--workspace",
+        str(ws),
+        "--config",
+        str(ws / "examples/slo-gate.yml"),
+        "--now",
+        NOW,
+        "--branch",
+        "main",
+        *extra,
+    )
+
+
+def test_example_warns_writes_files_and_validates(workspace: Path) -> None:
+    code, out, err = check(
+        workspace,
+        "--commit",
+        "aaa111",
+        "--json",
+        str(workspace / "v.json"),
+        "--markdown",
+        str(workspace / "s.md"),
+    )
+    assert (code, err) == (0, "")
+    assert "decision: WARN" in out
+    assert "gallery" in out
+    verdict = json.loads((workspace / "v.json").read_text())
+    jsonschema.validate(verdict, verdict_schema())
+    assert verdict["schema_version"] == 1
+    assert verdict["decision"] == "warn"
+    assert verdict["release"] == {"state": "open", "reason": "no error budget is at risk"}
+    gallery = next(w for w in verdict["bundles"]["widgets"] if w["name"] == "gallery")
+    assert gallery["status"] == "warn"
+    assert 240_000 < gallery["gzip"] <= 250_000
+    assert verdict["bundles"]["compression"]["gzip_level"] == 9
+    assert verdict["bundles"]["compression"]["brotli_quality"] == 11
+    size = next(s for s in verdict["slos"] if s["id"] == "widget-bundle-size")
+    assert size["history"]["samples"] == 30  # October 2 to 31 of the embedded history
+    summary = (workspace / "s.md").read_text()
+    assert "## slo-gate: ⚠️ warn" in summary
+    assert "| gallery | 5 |" in summary
+
+
+def test_second_check_on_another_commit_shows_deltas(workspace: Path) -> None:
+    check(workspace, "--commit", "aaa111")
+    (workspace / "examples/widgets/dist/assets").joinpath("extra.css").write_text("x" * 10)
+    html = workspace / "examples/widgets/dist/src/widgets/chat/index.html"
+    html.write_text(
+        html.read_text().replace(
+            "</head>", '<link rel="stylesheet" href="/assets/extra.css"></head>'
+        )
+    )
+    check(workspace, "--commit", "bbb222", "--json", str(workspace / "v.json"))
+    verdict = json.loads((workspace / "v.json").read_text())
+    chat = next(w for w in verdict["bundles"]["widgets"] if w["name"] == "chat")
+    assert chat["delta"]["raw"] == 10 + len('<link rel="stylesheet" href="/assets/extra.css">')
+    assert verdict["bundles"]["baseline"]["commit"] == "aaa111"
+    assert verdict["bundles"]["baseline"]["how"] == "last record of branch main"
+    assert verdict["bundles"]["cached_files"] == 10  # all but the changed HTML and the new CSS
+    lines = (workspace / ".slo-gate/history.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+
+
+def test_baseline_ref_picks_a_seed_commit(workspace: Path) -> None:
+    seed = (workspace / "examples/history-seed.jsonl").read_text().splitlines()
+    first = json.loads(seed[0])
+    check(
+        workspace,
+        "--baseline",
+        first["commit"][:10],
+        "--json",
+        str(workspace / "v.json"),
+        "--no-record",
+    )
+    verdict = json.loads((workspace / "v.json").read_text())
+    assert verdict["bundles"]["baseline"]["commit"] == first["commit"]
+    assert not (workspace / ".slo-gate/history.jsonl").exists()
+
+
+def _policy(ws: Path, text: str) -> Path:
+    path = ws / "policy.yml"
+    path.write_text(text)
+    return path
+
+
+def test_fail_exits_1(workspace: Path) -> None:
+    policy = _policy(
+        workspace,
+        "bundles:\n  root: examples/widgets/dist\n"
+        "  widgets: {html: 'src/widgets/**/index.html'}\n"
+        "  per_widget: {warning: 100 KB, critical: 200 KB}\n",
+    )
+    code, out, _ = run(
+        "check", "--workspace", str(workspace), "--config", str(policy), "--now", NOW, "--no-record"
+    )
+    assert code == 1
+    assert "decision: FAIL" in out
+
+
+def test_pass_exits_0(workspace: Path) -> None:
+    policy = _policy(
+        workspace,
+        "bundles:\n  root: examples/widgets/dist\n"
+        "  widgets: {html: 'src/widgets/**/index.html'}\n"
+        "  per_widget: {warning: 300 KiB, critical: 1 MiB}\n",
+    )
+    code, out, _ = run(
+        "check", "--workspace", str(workspace), "--config", str(policy), "--now", NOW, "--no-record"
+    )
+    assert code == 0
+    assert "decision: PASS" in out
+
+
+def test_missing_build_fails_with_named_problem(tmp_path: Path) -> None:
+    code, out, _ = run("check", "--workspace", str(tmp_path), "--now", NOW, "--no-record")
+    assert code == 1
+    assert "[bundle-root-missing]" in out
+
+
+def test_bad_policy_exits_2_without_traceback(tmp_path: Path) -> None:
+    policy = _policy(tmp_path, "bundles:\n  rot: dist\n")
+    code, _, err = run("check", "--workspace", str(tmp_path), "--config", str(policy))
+    assert code == 2
+    assert "did you mean 'root'?" in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, _ = run("check", "--mode", "sideways")
+    assert code == 2
+
+
+def test_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = _policy(tmp_path, "version: 1\n")
+    assert run("validate", str(good))[0] == 0
+    bad = tmp_path / "bad.yml"
+    bad.write_text("tests:\n  fail_on_failure: true\n")
+    code, _, err = run("validate", str(bad))
+    assert code == 2
+    assert (
+        "bad.yml:2: unknown key 'tests.fail_on_failure' — did you mean 'fail_on_failures'?" in err
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("validate")
+    assert (code, "built-in default policy" in out) == (0, True)
+
+
+@pytest.mark.parametrize("which", ["policy", "verdict"])
+def test_schema(which: str) -> None:
+    code, out, _ = run("schema", which)
+    assert code == 0
+    jsonschema.Draft202012Validator.check_schema(json.loads(out))
+
+
+def test_bad_history_lines_are_reported_not_fatal(workspace: Path) -> None:
+    hist = workspace / ".slo-gate" / "history.jsonl"
+    hist.parent.mkdir()
+    hist.write_text("not json\n{}\n")
+    code, out, _ = check(workspace, "--no-record")
+    assert code == 0
+    assert "[history-bad-lines]" in out
+    assert "lines 1, 2" in out
+
+
+def test_python_dash_m(workspace: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "slo_gate", "schema", "verdict"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["title"].startswith("slo-gate verdict")

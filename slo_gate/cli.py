@@ -16,11 +16,13 @@ from typing import TextIO
 
 from slo_gate import __version__
 from slo_gate.collectors.bundles import collect_bundles
+from slo_gate.collectors.tests import collect_tests
 from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.schema import schema_text
 from slo_gate.context import RunContext, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
+from slo_gate.engine.tests import record_tests
 from slo_gate.errors import ExitCode, SloGateError, UsageError
 from slo_gate.history.file_store import FileStore, known_files, pick_baseline
 from slo_gate.history.store import HistoryStore
@@ -87,6 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--commit", help="commit being checked (default: GITHUB_SHA or git)")
     check.add_argument("--branch", help="branch being checked (default: GITHUB_REF or git)")
+    check.add_argument(
+        "--junit",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="JUnit XML report files or globs (default: the policy's tests.junit)",
+    )
+    check.add_argument(
+        "--playwright",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="Playwright JSON reports (default: the policy's tests.playwright)",
+    )
     check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
     check.add_argument("--quiet", action="store_true", help="print only the decision")
 
@@ -134,9 +150,12 @@ def run_check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, clo
     bundles = collect_bundles(
         loaded.policy.bundles, ctx.workspace, known_files(history), args.workers
     )
+    tests = None
+    if args.junit or args.playwright or loaded.policy.tests.junit or loaded.policy.tests.playwright:
+        tests = collect_tests(loaded.policy.tests, ctx.workspace, args.junit, args.playwright)
     verdict = evaluate(
         EngineInput(
-            measurements=Measurements(bundles=bundles),
+            measurements=Measurements(bundles=bundles, tests=tests),
             policy=loaded.policy,
             now=now,
             history=history,
@@ -162,6 +181,7 @@ def run_check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, clo
                 run_id=ctx.run_id,
                 decision=verdict.decision,
                 bundles=bundle_record(verdict.bundles, bundles) if verdict.bundles else None,
+                tests=record_tests(tests) if tests is not None else None,
             )
         )
     source = loaded.path or "built-in default policy (SLOS.md)"

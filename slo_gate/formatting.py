@@ -44,6 +44,8 @@ def fmt_value(value: float | None, unit: str) -> str:
         return fmt_bytes(value)
     if unit == "ratio":
         return fmt_percent(value)
+    if unit == "%":
+        return f"{value:.2f} %"
     if unit == "seconds":
         return format_duration(value)
     if unit == "count":

@@ -211,3 +211,33 @@ def test_python_dash_m(workspace: Path) -> None:
     )
     assert done.returncode == 0
     assert json.loads(done.stdout)["title"].startswith("slo-gate verdict")
+
+
+def test_failing_tests_fail_the_gate_and_are_recorded(workspace: Path) -> None:
+    reports = ROOT / "tests" / "fixtures" / "reports" / "pytest"
+    shutil.copytree(reports, workspace / "reports")
+    code, _, _ = check(
+        workspace,
+        "--commit",
+        "t1",
+        "--junit",
+        "reports/pytest-xunit2.xml",
+        "--json",
+        str(workspace / "v.json"),
+        "--markdown",
+        str(workspace / "s.md"),
+    )
+    assert code == 1
+    verdict = json.loads((workspace / "v.json").read_text())
+    jsonschema.validate(verdict, verdict_schema())
+    assert verdict["tests"]["failed"] > 0
+    assert next(s for s in verdict["slos"] if s["id"] == "tests")["status"] == "fail"
+    assert "### Tests" in (workspace / "s.md").read_text()
+    record = json.loads((workspace / ".slo-gate/history.jsonl").read_text().splitlines()[-1])
+    assert record["tests"]["counts"]["failed"] == verdict["tests"]["failed"]
+
+
+def test_test_glob_matching_nothing_is_not_a_silent_pass(workspace: Path) -> None:
+    code, out, _ = check(workspace, "--junit", "reports/none-*.xml", "--no-record")
+    assert code == 1
+    assert "reports/none-*.xml" in out

@@ -12,6 +12,7 @@ from typing import Literal
 
 from slo_gate.config.policy import Policy
 from slo_gate.engine.bundles import bundle_slos, summarise_bundles
+from slo_gate.engine.tests import evaluate_tests, tests_out, visual_history
 from slo_gate.formatting import fmt_value
 from slo_gate.measurements import Measurements, Problem
 from slo_gate.records import Record
@@ -74,6 +75,19 @@ def evaluate(inp: EngineInput) -> Verdict:
         problems.extend(m.bundles.problems)
         bundles_out = summarise_bundles(m.bundles, policy.bundles, inp.baseline, inp.baseline_how)
         slos.extend(bundle_slos(bundles_out, policy.bundles, inp.history, inp.now))
+    tests_section = None
+    if m.tests is not None:
+        problems.extend(m.tests.problems)
+        slos.extend(
+            evaluate_tests(
+                m.tests,
+                policy.tests,
+                visual_history(inp.history),
+                inp.now,
+                min_events=policy.budget.min_events,
+            )
+        )
+        tests_section = tests_out(m.tests)
     reasons: list[tuple[Decision, str]] = []
     for slo in slos:
         outcome = _slo_decision(slo)
@@ -93,6 +107,7 @@ def evaluate(inp: EngineInput) -> Verdict:
         mode=inp.mode,
         slos=slos,
         bundles=bundles_out,
+        tests=tests_section,
         problems=problems,
         reasons=[text for _, text in reasons],
     )

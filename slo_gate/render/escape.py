@@ -103,7 +103,9 @@ def md_code(text: str, *, in_table: bool = False) -> str:
     fence = _fence_for(body, 1)
     # CommonMark strips one space from each side when both are present: pad when the content
     # starts or ends with a backtick (or a space, which would otherwise be eaten).
-    if body.startswith(("`", " ")) or body.endswith(("`", " ")) or not body:
+    if not body:
+        body = " "
+    elif body.startswith(("`", " ")) or body.endswith(("`", " ")):
         body = f" {body} "
     return f"{fence}{body}{fence}"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
 from slo_gate.render.escape import md_code, md_table_cell
-from slo_gate.verdict import BundlesOut, Slo, Verdict
+from slo_gate.verdict import BundlesOut, Slo, TestsOut, Verdict
 
 
 def _code(text: str) -> str:
@@ -105,6 +105,44 @@ def _bundles(b: BundlesOut) -> list[str]:
     return lines
 
 
+MAX_FAILURES_SHOWN = 50
+
+
+def _tests(t: TestsOut) -> list[str]:
+    lines = [
+        "### Tests",
+        "",
+        "| project | total | passed | failed | errored | skipped | flaky |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rows = [("**all**", t), *((md_table_cell(name), c) for name, c in sorted(t.by_project.items()))]
+    for name, c in rows:
+        lines.append(
+            f"| {name} | {c.total} | {c.passed} | {c.failed} | {c.errored} | {c.skipped} | "
+            f"{c.flaky} |"
+        )
+    v = t.visual
+    rate = fmt_value(v.pass_rate, "ratio") if v.pass_rate is not None else "no visual test ran"
+    lines += [
+        "",
+        f"Visual tests: {v.total} ({v.passed} passed, {v.failed} failed, {v.flaky} flaky, "
+        f"{v.skipped} skipped); pass rate {rate}.",
+        "",
+    ]
+    if t.failures:
+        lines += ["| test | outcome | where | message |", "| --- | --- | --- | --- |"]
+        for f in t.failures[:MAX_FAILURES_SHOWN]:
+            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "")
+            lines.append(
+                f"| {md_table_cell(f.key, max_chars=200)} | {f.outcome} | "
+                f"{_code(where) if where else '–'} | {md_table_cell(f.message, max_chars=300)} |"
+            )
+        if len(t.failures) > MAX_FAILURES_SHOWN:
+            lines.append(f"\n…and {len(t.failures) - MAX_FAILURES_SHOWN} more in the JSON verdict.")
+        lines.append("")
+    return lines
+
+
 def render_markdown(verdict: Verdict) -> str:
     icon = ICONS[verdict.decision]
     lines = [
@@ -120,6 +158,8 @@ def render_markdown(verdict: Verdict) -> str:
         lines += ["### SLOs", "", *_slo_table(verdict.slos), ""]
     if verdict.bundles is not None:
         lines += [*_bundles(verdict.bundles), ""]
+    if verdict.tests is not None:
+        lines += _tests(verdict.tests)
     if verdict.problems:
         lines += ["### Problems", ""]
         for p in verdict.problems:

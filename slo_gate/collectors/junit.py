@@ -1,0 +1,391 @@
+"""Streaming JUnit XML reader: one ``JUnitCase`` per ``<testcase>``, memory bounded.
+
+junitparser is the project's JUnit library, but its ``JUnitXml.fromfile`` builds the whole tree
+(1.6 GB for a 1,000,000-case report). Here lxml's ``iterparse`` (hardened, see ``xmlsafe``)
+streams the file; each ``<testcase>`` element that carries results is wrapped in junitparser's
+xunit2 ``TestCase`` (``fromelem``) so that what counts as a failure, an error, a skip or a
+flaky/rerun attempt is junitparser's reading, and then the element is cleared and removed.
+A test case with no child elements has no result in junitparser's model (``is_passed``), so it
+is taken as passed without building the wrapper: 97 % of a large report takes this path.
+
+Flavours understood: ``<testsuites>`` and bare ``<testsuite>`` roots; nested suites; pytest
+(xunit1 ``file``/``line``, xunit2); jest-junit; vitest; mocha/Cypress (``file`` on suites);
+Maven Surefire and Gradle (``flakyFailure``, ``flakyError``, ``rerunFailure``, ``rerunError``);
+go-junit-report/gotestsum; GoogleTest and tst (``status="notrun"``/``"disabled"``); Playwright's
+JUnit reporter (the suite's ``hostname`` is the project; ``[[ATTACHMENT|path]]`` lines in
+``<system-out>``).
+
+Counts always come from the test cases. When a suite's own ``tests``/``failures``/``errors``/
+``skipped`` attributes disagree with its cases, that is reported as a warning, never
+"corrected" into the counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from junitparser import Error, Failure, Skipped
+from junitparser.xunit2 import FlakyError, FlakyFailure, RerunError, RerunFailure
+from junitparser.xunit2 import TestCase as XTestCase
+from lxml import etree
+
+from slo_gate.collectors import xmlsafe
+from slo_gate.measurements import Problem
+
+Outcome = Literal["passed", "failed", "errored", "skipped", "flaky"]
+
+SOURCE = "junit"
+JUNIT_ROOTS = frozenset({"testsuites", "testsuite"})
+
+#: failure messages are kept up to this many characters (GitHub's annotation limit is 64 KB)
+MAX_MESSAGE_CHARS = 16_000
+
+_ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]{1,1000})\]\]")
+_PLAYWRIGHT_FILE = re.compile(r"\.[cm]?[jt]sx?$")
+_SKIPPED_STATUS = frozenset({"disabled", "notrun", "not run", "skipped", "suppressed"})
+
+
+@dataclass(slots=True)
+class JUnitCase:
+    """One ``<testcase>`` element, reduced to what slo-gate needs."""
+
+    suite: str
+    classname: str
+    name: str
+    outcome: Outcome
+    project: str | None = None
+    file: str | None = None
+    line: int | None = None
+    message: str = ""
+    attachments: tuple[str, ...] = ()
+    attempts: int = 1
+    report_line: int | None = None
+    suite_file: str | None = None
+
+
+@dataclass(slots=True)
+class _Suite:
+    """An open ``<testsuite>`` (or the root) and the cases counted inside it so far."""
+
+    elem: Any
+    name: str
+    project: str | None
+    file: str | None
+    pytest: bool
+    tests: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class JUnitFile:
+    """One JUnit report being read. Iterate ``cases()`` once; ``problems`` fills as it goes."""
+
+    path: Path
+    display: str
+    huge_tree_limit: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    cases_read: int = 0
+    suites_read: int = 0
+    _stack: list[_Suite] = field(default_factory=list)
+    _playwright: bool = False
+
+    def cases(self) -> Iterator[JUnitCase]:
+        """Stream the test cases; a bad file ends the stream with a problem, never an exception."""
+        try:
+            prologue = xmlsafe.read_prologue(
+                self.path,
+                self.display,
+                roots=JUNIT_ROOTS,
+                source=SOURCE,
+                huge_tree_limit=self.huge_tree_limit,
+                not_report_code="junit-not-a-report",
+                not_report_hint=(
+                    "this is not a JUnit report. Fix: point tests.junit / --junit at JUnit XML "
+                    "files only"
+                ),
+            )
+        except xmlsafe.XmlRefused as refused:
+            self.problems.append(refused.problem)
+            return
+        except OSError as err:
+            self.problems.append(_unreadable(self.display, err))
+            return
+        # Playwright's JUnit reporter writes <testsuites id="" name="" ...>: only then is a
+        # suite's hostname the project (pytest, vitest and Surefire put the machine name there).
+        self._playwright = prologue.root_tag == "testsuites" and "id" in prologue.root_attributes
+        try:
+            with self.path.open("rb") as handle:
+                events = xmlsafe.iterparse(
+                    handle,
+                    events=("end",),
+                    tags=("testcase", "testsuite", "testsuites"),
+                    huge_tree=prologue.huge_tree,
+                )
+                yield from self._stream(events)
+        except etree.XMLSyntaxError as err:
+            problem = xmlsafe.syntax_problem(
+                err, self.display, SOURCE, huge_tree=prologue.huge_tree
+            )
+            self.problems.append(
+                problem.model_copy(
+                    update={
+                        "message": f"{problem.message}. The {self.cases_read} test case(s) "
+                        "before that point are counted; the rest of the file is lost"
+                    }
+                )
+            )
+        except OSError as err:
+            self.problems.append(_unreadable(self.display, err))
+
+    def _stream(self, events: Iterator[tuple[str, Any]]) -> Iterator[JUnitCase]:
+        stack = self._stack
+        top: Any = None
+        for _event, elem in events:
+            tag = elem.tag
+            if tag == "testcase":
+                parent = elem.getparent()
+                if parent is not top:
+                    self._enter(parent)
+                    top = parent
+                suite = stack[-1]
+                case = self._case(elem, suite)
+                suite.tests += 1
+                if case.outcome != "passed":
+                    if case.outcome == "failed" or case.outcome == "errored":
+                        suite.failed += 1
+                    elif case.outcome == "skipped":
+                        suite.skipped += 1
+                self.cases_read += 1
+                yield case
+            else:
+                self._leave(elem)
+                top = stack[-1].elem if stack else None
+            elem.clear()
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+
+    # ------------------------------------------------------------------ suites
+
+    def _enter(self, parent: Any) -> None:
+        """Push contexts for ``parent`` and every ancestor not yet open (nested suites)."""
+        chain: list[Any] = []
+        top = self._stack[-1].elem if self._stack else None
+        node = parent
+        while node is not None and node is not top:
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            self._stack.append(self._open(node))
+
+    def _open(self, elem: Any) -> _Suite:
+        outer = self._stack[-1] if self._stack else None
+        name = elem.get("name") or ""
+        hostname = elem.get("hostname")
+        project = outer.project if outer else None
+        if self._playwright and hostname and _PLAYWRIGHT_FILE.search(name):
+            project = hostname
+        return _Suite(
+            elem=elem,
+            name=name,
+            project=project,
+            file=elem.get("file") or (outer.file if outer else None),
+            pytest=name == "pytest" or (outer.pytest if outer else False),
+        )
+
+    def _leave(self, elem: Any) -> None:
+        """A suite (or the root) ended: compare its declared counts with its cases."""
+        if self._stack and self._stack[-1].elem is elem:
+            suite = self._stack.pop()
+            if self._stack:  # the parent is open too: nested counts add up
+                outer = self._stack[-1]
+                outer.tests += suite.tests
+                outer.failed += suite.failed
+                outer.skipped += suite.skipped
+        else:
+            suite = _Suite(
+                elem=elem, name=elem.get("name") or "", project=None, file=None, pytest=False
+            )
+        if elem.tag == "testsuite":
+            self.suites_read += 1
+        self._check_counts(elem, suite)
+
+    def _check_counts(self, elem: Any, suite: _Suite) -> None:
+        declared_tests = _int_attr(elem, "tests")
+        declared_bad = _sum_attrs(elem, ("failures", "errors"))
+        declared_skipped = _int_attr(elem, "skipped")
+        diffs: list[str] = []
+        if declared_tests is not None and declared_tests != suite.tests:
+            diffs.append(f"tests={declared_tests} but lists {suite.tests} test case(s)")
+        if declared_bad is not None and declared_bad != suite.failed:
+            diffs.append(f"failures+errors={declared_bad} but {suite.failed} case(s) failed")
+        if declared_skipped is not None and declared_skipped != suite.skipped:
+            diffs.append(f"skipped={declared_skipped} but {suite.skipped} case(s) were skipped")
+        if not diffs:
+            return
+        what = "<testsuites>" if elem.tag == "testsuites" else f"suite {suite.name[:200]!r}"
+        line = elem.sourceline if isinstance(elem.sourceline, int) else None
+        self.problems.append(
+            Problem(
+                code="junit-count-mismatch",
+                message=(
+                    f"{self.display}: {what} declares {'; '.join(diffs)}. slo-gate counts the "
+                    "test cases it finds. Fix: usually nothing (some runners count subtests or "
+                    "trim reports); check the runner if test cases are missing"
+                ),
+                path=self.display,
+                line=line,
+                level="warning",
+                source=SOURCE,
+            )
+        )
+
+    # ------------------------------------------------------------------ cases
+
+    def _case(self, elem: Any, suite: _Suite) -> JUnitCase:
+        name = elem.get("name") or ""
+        classname = elem.get("classname") or ""
+        if len(elem) == 0:
+            status = elem.get("status")
+            result = elem.get("result")
+            skipped = (status is not None and status.lower() in _SKIPPED_STATUS) or (
+                result is not None and result.lower() in _SKIPPED_STATUS
+            )
+            return JUnitCase(
+                suite.name,
+                classname,
+                name,
+                "skipped" if skipped else "passed",
+                suite.project,
+                elem.get("file") or suite.file,
+                None,
+                "",
+                (),
+                1,
+                elem.sourceline,
+                suite.file,
+            )
+        return _rich_case(elem, suite, name, classname)
+
+
+def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase:
+    """A test case with child elements: let junitparser say what its results are."""
+    case = XTestCase.fromelem(elem)  # type: ignore[no-untyped-call]
+    finals = list(case.result)
+    interim = list(case.interim_result)
+    errors = [r for r in finals if isinstance(r, Error)]
+    failures = [r for r in finals if isinstance(r, Failure)]
+    skips = [r for r in finals if isinstance(r, Skipped)]
+    outcome: Outcome
+    shown: Any
+    if errors:
+        outcome, shown = "errored", errors[0]
+    elif failures:
+        outcome, shown = "failed", failures[0]
+    elif skips:
+        outcome, shown = "skipped", None
+    elif interim:
+        outcome, shown = "flaky", interim[0]
+    else:
+        status = (elem.get("status") or "").lower()
+        outcome, shown = ("skipped" if status in _SKIPPED_STATUS else "passed"), None
+    file = elem.get("file") or suite.file
+    message = ""
+    line: int | None = None
+    if shown is not None:
+        message = _message(shown)
+        result_file = shown._elem.get("file")
+        file = file or result_file
+        line = _int_attr(shown._elem, "line")
+        if interim and outcome != "flaky":
+            message = f"{message}\n(after {len(interim)} rerun(s))" if message else message
+    if line is None and message:
+        # the test's own file: an attribute, else a suite or class named after it (Playwright,
+        # vitest); the first "<file>:<line>" of it in the message is where the test failed
+        for candidate in (file, suite.name, classname):
+            line = _line_in_text(message, candidate)
+            if line is not None:
+                break
+    if line is None:
+        line = _int_attr(elem, "line")
+        if line is not None and suite.pytest:
+            line += 1  # pytest writes the 0-based line of the test function
+    out = case.system_out or ""
+    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
+    return JUnitCase(
+        suite=suite.name,
+        classname=classname,
+        name=name,
+        outcome=outcome,
+        project=suite.project,
+        file=file,
+        line=line,
+        message=message,
+        attachments=attachments,
+        attempts=1 + len(interim),
+        report_line=elem.sourceline,
+        suite_file=suite.file,
+    )
+
+
+def _message(result: Any) -> str:
+    """A result's message attribute and body (or its ``<stackTrace>``), bounded."""
+    parts: list[str] = []
+    msg = result.message
+    if isinstance(msg, str) and msg.strip():
+        parts.append(msg.strip())
+    text = result.text
+    if not (isinstance(text, str) and text.strip()) and isinstance(
+        result, FlakyFailure | FlakyError | RerunFailure | RerunError
+    ):
+        text = result.stack_trace
+    if isinstance(text, str) and text.strip() and text.strip() not in parts:
+        parts.append(text.strip("\n").rstrip())
+    joined = "\n".join(parts)
+    if len(joined) > MAX_MESSAGE_CHARS:
+        joined = joined[: MAX_MESSAGE_CHARS - 1] + "…"
+    return joined
+
+
+def _line_in_text(text: str, file: str | None) -> int | None:
+    """The first ``<file>:<line>`` of the test's own file in a message or stack trace."""
+    if not file:
+        return None
+    base = file.replace("\\", "/").rsplit("/", 1)[-1]
+    if not base:
+        return None
+    match = re.search(re.escape(base) + r"[:(](\d{1,7})", text)
+    return int(match.group(1)) if match else None
+
+
+def _int_attr(elem: Any, name: str) -> int | None:
+    raw = elem.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _sum_attrs(elem: Any, names: tuple[str, ...]) -> int | None:
+    values = [_int_attr(elem, n) for n in names]
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _unreadable(display: str, err: OSError) -> Problem:
+    return Problem(
+        code="report-unreadable",
+        message=f"{display}: cannot be read ({err.strerror or type(err).__name__}). "
+        "Fix: check the path and the file's permissions",
+        path=display,
+        source=SOURCE,
+    )

@@ -7,6 +7,7 @@ through ``escape`` so that it stays inside its table cell and mentions nobody.
 from __future__ import annotations
 
 from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.measurements import TestCounts
 from slo_gate.render.escape import md_code, md_table_cell
 from slo_gate.verdict import BundlesOut, Slo, TestsOut, Verdict
 
@@ -115,7 +116,8 @@ def _tests(t: TestsOut) -> list[str]:
         "| project | total | passed | failed | errored | skipped | flaky |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    rows = [("**all**", t), *((md_table_cell(name), c) for name, c in sorted(t.by_project.items()))]
+    rows: list[tuple[str, TestCounts | TestsOut]] = [("**all**", t)]
+    rows += [(md_table_cell(name), c) for name, c in sorted(t.by_project.items())]
     for name, c in rows:
         lines.append(
             f"| {name} | {c.total} | {c.passed} | {c.failed} | {c.errored} | {c.skipped} | "

@@ -94,21 +94,21 @@ def render_terminal(verdict: Verdict) -> str:
             )
         lines += [*_table(rows, right={2, 4}), ""]
     if verdict.tests is not None:
-        t = verdict.tests
+        tests = verdict.tests
         lines.append(
-            f"tests: {t.total} total, {t.passed} passed, {t.failed} failed, "
-            f"{t.errored} errored, {t.skipped} skipped, {t.flaky} flaky"
+            f"tests: {tests.total} total, {tests.passed} passed, {tests.failed} failed, "
+            f"{tests.errored} errored, {tests.skipped} skipped, {tests.flaky} flaky"
         )
-        for name, c in sorted(t.by_project.items()):
+        for name, c in sorted(tests.by_project.items()):
             lines.append(
                 f"  {_plain(name)}: {c.total} total, {c.passed} passed, "
                 f"{c.failed} failed, {c.flaky} flaky"
             )
-        for f in t.failures[:20]:
+        for f in tests.failures[:20]:
             where = f" ({_plain(f.file)}:{f.line})" if f.file and f.line else ""
             lines.append(f"  {f.outcome}: {_plain(f.key)[:160]}{where}")
-        if len(t.failures) > 20:
-            lines.append(f"  … {len(t.failures) - 20} more in the JSON verdict")
+        if len(tests.failures) > 20:
+            lines.append(f"  … {len(tests.failures) - 20} more in the JSON verdict")
         lines.append("")
     for p in verdict.problems:
         where = f"{p.path}:{p.line}: " if p.path and p.line else (f"{p.path}: " if p.path else "")

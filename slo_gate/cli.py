@@ -15,23 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from slo_gate import __version__
-from slo_gate.collectors.bundles import collect_bundles
-from slo_gate.collectors.tests import collect_tests
-from slo_gate.config.loader import LoadedPolicy, load_policy
+from slo_gate.check import CheckOptions, perform_check
+from slo_gate.config.loader import load_policy
 from slo_gate.config.schema import schema_text
-from slo_gate.context import RunContext, run_context
-from slo_gate.engine.bundles import bundle_record
-from slo_gate.engine.evaluate import EngineInput, evaluate
-from slo_gate.engine.tests import record_tests
+from slo_gate.engine.release import exit_code
 from slo_gate.errors import ExitCode, SloGateError, UsageError
-from slo_gate.history.file_store import FileStore, known_files, pick_baseline
-from slo_gate.history.store import HistoryStore
-from slo_gate.measurements import Measurements
-from slo_gate.records import Record
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import render_terminal
-from slo_gate.verdict import Verdict
 
 Clock = Callable[[], datetime]
 
@@ -104,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Playwright JSON reports (default: the policy's tests.playwright)",
     )
     check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
+    check.add_argument(
+        "--override",
+        metavar="REASON",
+        help="lift a release pause for an urgent fix; recorded with who, why and when",
+    )
+    check.add_argument("--repo", metavar="OWNER/NAME", help="GitHub repository (with GITHUB_TOKEN)")
     check.add_argument("--quiet", action="store_true", help="print only the decision")
 
     validate = sub.add_parser("validate", help="check a policy file and explain its problems")
@@ -114,20 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _history_store(loaded: LoadedPolicy, ctx: RunContext, override: Path | None) -> HistoryStore:
-    hist = loaded.policy.history
-    path = override if override is not None else ctx.workspace / hist.file
-    shown = str(override) if override is not None else hist.file
-    seed = ctx.workspace / hist.seed if hist.seed else None
-    return FileStore(path, shown, seed=seed)
-
-
-def exit_code_for(verdict: Verdict) -> ExitCode:
-    if verdict.decision == "fail":
-        return ExitCode.GATE_FAILED
-    if verdict.decision in ("pause", "rollback") and verdict.mode == "release":
-        return ExitCode.GATE_FAILED
-    return ExitCode.OK
+def _options(args: argparse.Namespace) -> CheckOptions:
+    return CheckOptions(
+        config=args.config,
+        workspace=args.workspace,
+        history=args.history,
+        no_record=args.no_record,
+        baseline=args.baseline,
+        mode=args.mode,
+        now=args.now,
+        commit=args.commit,
+        branch=args.branch,
+        junit=args.junit,
+        playwright=args.playwright,
+        workers=args.workers,
+        override=args.override,
+        repo=args.repo,
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -141,59 +141,24 @@ def _write(path: Path, text: str) -> None:
 
 
 def run_check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
-    now = args.now or clock()
-    ctx = run_context(env, args.workspace, args.commit, args.branch)
-    loaded = load_policy(args.config, ctx.workspace)
-    store = _history_store(loaded, ctx, args.history)
-    history = list(store.read())
-    baseline, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, args.baseline)
-    bundles = collect_bundles(
-        loaded.policy.bundles, ctx.workspace, known_files(history), args.workers
-    )
-    tests = None
-    if args.junit or args.playwright or loaded.policy.tests.junit or loaded.policy.tests.playwright:
-        tests = collect_tests(loaded.policy.tests, ctx.workspace, args.junit, args.playwright)
-    verdict = evaluate(
-        EngineInput(
-            measurements=Measurements(bundles=bundles, tests=tests),
-            policy=loaded.policy,
-            now=now,
-            history=history,
-            baseline=baseline,
-            baseline_how=how,
-            mode=args.mode,
-            commit=ctx.commit,
-            branch=ctx.branch,
-            extra_problems=tuple(store.problems),
-        )
-    )
+    run = perform_check(_options(args), env, clock)
+    verdict = run.verdict
     if args.json:
         _write(args.json, render_json(verdict))
     if args.markdown:
         _write(args.markdown, render_markdown(verdict))
-    if not args.no_record:
-        store.append(
-            Record(
-                recorded_at=now,
-                commit=ctx.commit,
-                branch=ctx.branch,
-                event=ctx.event,
-                run_id=ctx.run_id,
-                decision=verdict.decision,
-                bundles=bundle_record(verdict.bundles, bundles) if verdict.bundles else None,
-                tests=record_tests(tests) if tests is not None else None,
-            )
-        )
-    source = loaded.path or "built-in default policy (SLOS.md)"
+    source = run.loaded.path or "built-in default policy (SLOS.md)"
     if args.quiet:
         out.write(f"decision: {verdict.decision}\n")
     else:
         out.write(
-            f"slo-gate {__version__} · policy: {source} · history: {store.name} "
-            f"({len(history)} records)\n\n"
+            f"slo-gate {__version__} · policy: {source} · history: {run.store_name} "
+            f"({len(run.history)} records)\n\n"
         )
         out.write(render_terminal(verdict))
-    return int(exit_code_for(verdict))
+    for line in run.log:
+        out.write(line + "\n")
+    return exit_code(verdict.decision, verdict.mode)
 
 
 def run_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -48,6 +48,8 @@ def fmt_value(value: float | None, unit: str) -> str:
         return f"{value:.2f} %"
     if unit == "seconds":
         return format_duration(value)
+    if unit == "ms":
+        return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:g} {unit}"

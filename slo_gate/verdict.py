@@ -68,6 +68,27 @@ class HistoryStat(_Out):
     window_s: float
 
 
+class SlowHour(_Out):
+    """A 1-hour window in which more than 10 % of the requests were slower than the target."""
+
+    start: datetime
+    end: datetime
+    slow: int
+    requests: int
+
+    @property
+    def share(self) -> float:
+        return self.slow / self.requests
+
+
+class SlowPeriod(_Out):
+    """Overlapping slow hours merged: the span they cover and the worst hour inside it."""
+
+    start: datetime
+    end: datetime
+    worst: SlowHour
+
+
 class Slo(_Out):
     id: str
     title: str = ""
@@ -81,7 +102,23 @@ class Slo(_Out):
     window: str = Field("this run", description="'this run' or a duration such as '30d'")
     budget: Budget | None = None
     history: HistoryStat | None = None
+    slow_periods: list[SlowPeriod] = Field(
+        default_factory=list, description="hours with > 10 % of requests slower than the target"
+    )
     detail: str = ""
+
+
+class Override(_Out):
+    """Who lifted a release pause, why and when: recorded even when refused."""
+
+    kind: Literal["release-freeze"] = "release-freeze"
+    by: str = Field(description="the person or token that applied it, e.g. a GitHub login")
+    reason: str
+    at: datetime
+    source: Literal["cli", "label"] = "cli"
+    applied: bool = Field(
+        True, description="False when refused (a rollback is never overridden): still recorded"
+    )
 
 
 class Release(_Out):
@@ -177,6 +214,7 @@ class Verdict(_Out):
     tests: TestsOut | None = None
     problems: list[Problem] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list, description="why the decision, one line each")
+    overrides: list[Override] = Field(default_factory=list, description="audited overrides")
 
     @property
     def slo_map(self) -> dict[str, Slo]:

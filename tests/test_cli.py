@@ -29,6 +29,7 @@ def workspace(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "examples" / "widgets", tmp_path / "examples" / "widgets")
     shutil.copy(ROOT / "examples" / "history-seed.jsonl", tmp_path / "examples")
     shutil.copy(ROOT / "examples" / "slo-gate.yml", tmp_path / "examples")
+    shutil.copytree(ROOT / "examples" / "logs", tmp_path / "examples" / "logs")
     return tmp_path
 
 
@@ -47,7 +48,7 @@ def check(ws: Path, *extra: str) -> tuple[int, str, str]:
     )
 
 
-def test_example_warns_writes_files_and_validates(workspace: Path) -> None:
+def test_example_pauses_writes_files_and_validates(workspace: Path) -> None:
     code, out, err = check(
         workspace,
         "--commit",
@@ -57,14 +58,18 @@ def test_example_warns_writes_files_and_validates(workspace: Path) -> None:
         "--markdown",
         str(workspace / "s.md"),
     )
-    assert (code, err) == (0, "")
-    assert "decision: WARN" in out
+    assert (code, err) == (0, "")  # a pause does not fail a pull request
+    assert "decision: PAUSE" in out
     assert "gallery" in out
     verdict = json.loads((workspace / "v.json").read_text())
     jsonschema.validate(verdict, verdict_schema())
     assert verdict["schema_version"] == 1
-    assert verdict["decision"] == "warn"
-    assert verdict["release"] == {"state": "open", "reason": "no error budget is at risk"}
+    assert verdict["decision"] == "pause"
+    assert verdict["release"]["state"] == "paused"
+    assert "mcp-availability: 84.81 % of the error budget consumed" in verdict["release"]["reason"]
+    availability = next(s for s in verdict["slos"] if s["id"] == "mcp-availability")
+    assert availability["budget"]["bad"] == 108
+    assert availability["budget"]["valid"] == 25470
     gallery = next(w for w in verdict["bundles"]["widgets"] if w["name"] == "gallery")
     assert gallery["status"] == "warn"
     assert 240_000 < gallery["gzip"] <= 250_000
@@ -73,7 +78,8 @@ def test_example_warns_writes_files_and_validates(workspace: Path) -> None:
     size = next(s for s in verdict["slos"] if s["id"] == "widget-bundle-size")
     assert size["history"]["samples"] == 30  # October 2 to 31 of the embedded history
     summary = (workspace / "s.md").read_text()
-    assert "## slo-gate: ⚠️ warn" in summary
+    assert "## slo-gate: ⏸️ pause" in summary
+    assert "### Error budgets" in summary
     assert "| gallery | 5 |" in summary
 
 
@@ -111,6 +117,34 @@ def test_baseline_ref_picks_a_seed_commit(workspace: Path) -> None:
     verdict = json.loads((workspace / "v.json").read_text())
     assert verdict["bundles"]["baseline"]["commit"] == first["commit"]
     assert not (workspace / ".slo-gate/history.jsonl").exists()
+
+
+def test_release_mode_fails_on_pause(workspace: Path) -> None:
+    code, out, _ = check(workspace, "--mode", "release", "--no-record")
+    assert code == 1
+    assert "decision: PAUSE" in out
+
+
+def test_override_lifts_the_pause_audited(workspace: Path) -> None:
+    code, _, _ = check(
+        workspace,
+        "--mode",
+        "release",
+        "--no-record",
+        "--override",
+        "urgent login fix",
+        "--json",
+        str(workspace / "v.json"),
+    )
+    verdict = json.loads((workspace / "v.json").read_text())
+    assert code == 0
+    assert verdict["decision"] == "warn"
+    assert verdict["release"]["state"] == "open"
+    (override,) = verdict["overrides"]
+    assert override["reason"] == "urgent login fix"
+    assert override["applied"] is True
+    assert override["by"]
+    assert override["at"] == "2026-11-01T00:00:00Z"
 
 
 def _policy(ws: Path, text: str) -> Path:

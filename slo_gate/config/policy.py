@@ -164,6 +164,7 @@ class TestsPolicy(_Model):
 class CiPolicy(_Model):
     workflows: list[str] = Field(default_factory=list)
     branches: list[str] = Field(default_factory=lambda: ["main"])
+    events: list[str] = Field(default_factory=list, description="listing filter; empty: all")
     attempts: Literal["final", "first"] = "final"
     pass_rate: RatioThresholds = RatioThresholds(warning=0.97, critical=0.95, window=7 * DAY)
 
@@ -187,6 +188,17 @@ class LatencyPolicy(_Model):
 class ServerPolicy(_Model):
     logs: list[str] = Field(default_factory=list)
     fields: LogFields = LogFields()
+    format: Literal["auto", "jsonl", "csv"] = "auto"
+    timestamp_unit: Literal["auto", "iso", "s", "ms"] = "auto"
+    latency_unit: Literal["ms", "s"] = "ms"
+    ok_values: list[str] | None = Field(None, description="result words that mean success")
+    bad_values: list[str] | None = Field(None, description="result words that mean failure")
+    bad_status_from: int = Field(500, description="HTTP statuses from this one up are failures")
+    location_default: Literal["local", "remote"] | None = None
+    locations: dict[str, Literal["local", "remote"]] = Field(
+        default_factory=dict, description="log-file glob -> location, for files without the field"
+    )
+    max_bad_share: Ratio = Field(0.01, description="more bad lines than this: the SLO has no data")
     availability: RatioThresholds = RatioThresholds(warning=0.998, critical=0.995)
     latency: LatencyPolicy = LatencyPolicy()
 
@@ -201,6 +213,9 @@ class HistoryPolicy(_Model):
     store: Literal["file", "github-branch"] = "file"
     branch: str = "slo-gate-data"
     file: str = ".slo-gate/history.jsonl"
+    on_api_error: Literal["warn", "fail"] = Field(
+        "warn", description="GitHub unavailable or refusing: warn, or fail the gate"
+    )
     seed: str | None = Field(
         None, description="read-only records read before the file (an embedded default history)"
     )

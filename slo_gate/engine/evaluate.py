@@ -1,6 +1,11 @@
 """The engine's entry point: measurements + policy + history + now -> one Verdict.
 
 Pure: no I/O, no clock, no environment. The same inputs always give the same verdict.
+
+The decision is the most severe of: hard limits broken by this change (bundle sizes, build
+time, failing tests: ``fail``), problems with the inputs (``fail``, or ``warn`` where the policy
+says so), warning thresholds and burn-rate alerts (``warn``), and the error budgets (``pause``,
+``rollback``; see ``engine/release.py``). A release-freeze override lifts a pause, audited.
 """
 
 from __future__ import annotations
@@ -11,12 +16,16 @@ from datetime import datetime
 from typing import Literal
 
 from slo_gate.config.policy import Policy
+from slo_gate.engine.build_time import BuildSample, build_time_slo
 from slo_gate.engine.bundles import bundle_slos, summarise_bundles
+from slo_gate.engine.ci import RunSummary, ci_slo
+from slo_gate.engine.release import ReleaseOutcome, apply_override, decide_release
+from slo_gate.engine.server import evaluate_server
 from slo_gate.engine.tests import evaluate_tests, tests_out, visual_history
-from slo_gate.formatting import fmt_value
+from slo_gate.events import ServerMeasurement
 from slo_gate.measurements import Measurements, Problem
 from slo_gate.records import Record
-from slo_gate.verdict import Decision, Release, Slo, Verdict, worst_decision
+from slo_gate.verdict import Decision, Override, Slo, Verdict, worst_decision
 
 #: SLOs whose critical threshold is a hard limit on this change (DESIGN.md: "fail").
 HARD_LIMITS = frozenset({"widget-bundle-size", "widget-bundle-total", "widget-build-time", "tests"})
@@ -34,27 +43,13 @@ class EngineInput:
     commit: str | None = None
     branch: str | None = None
     extra_problems: Sequence[Problem] = field(default_factory=tuple)
-
-
-def _slo_decision(slo: Slo) -> tuple[Decision, str] | None:
-    if slo.status == "fail":
-        if slo.id in HARD_LIMITS:
-            return "fail", f"{slo.id}: {_numbers(slo)} breaks the critical limit"
-        return "warn", f"{slo.id}: {_numbers(slo)} is below its critical threshold"
-    if slo.status == "warn":
-        return "warn", f"{slo.id}: {_numbers(slo)} crosses the warning threshold"
-    return None
-
-
-def _numbers(slo: Slo) -> str:
-    if slo.value is None:
-        return "no value"
-    limits = []
-    if slo.warning is not None:
-        limits.append(f"warning {fmt_value(slo.warning, slo.unit)}")
-    if slo.target is not None:
-        limits.append(f"critical {fmt_value(slo.target, slo.unit)}")
-    return fmt_value(slo.value, slo.unit) + (f" ({', '.join(limits)})" if limits else "")
+    server: ServerMeasurement | None = None
+    #: completed workflow runs of the policy's ``ci`` workflows; None: CI history not read
+    ci_runs: Sequence[RunSummary] | None = None
+    #: this run's build time; None with ``build_time_configured``: no data for this run
+    build_this_run: BuildSample | None = None
+    build_time_configured: bool = False
+    override: Override | None = None
 
 
 def _problem_decision(problem: Problem, policy: Policy) -> tuple[Decision, str] | None:
@@ -65,17 +60,25 @@ def _problem_decision(problem: Problem, policy: Policy) -> tuple[Decision, str] 
     return "fail", f"{problem.code}: {problem.message}"
 
 
-def evaluate(inp: EngineInput) -> Verdict:
-    """Compute every SLO this run has data for and the decision that follows."""
+def _run_number(run_id: str | None) -> int | None:
+    return int(run_id) if run_id is not None and run_id.isdigit() else None
+
+
+def build_history(records: Sequence[Record]) -> list[BuildSample]:
+    """Past build durations as recorded by earlier gate runs."""
+    return [
+        BuildSample(r.recorded_at, r.build_time_s, _run_number(r.run_id))
+        for r in records
+        if r.build_time_s is not None
+    ]
+
+
+def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
+    """Every SLO besides the bundles' that this run has data for; collects their problems."""
     m, policy = inp.measurements, inp.policy
-    problems = [*m.problems, *inp.extra_problems]
     slos: list[Slo] = []
-    bundles_out = None
     if m.bundles is not None:
         problems.extend(m.bundles.problems)
-        bundles_out = summarise_bundles(m.bundles, policy.bundles, inp.baseline, inp.baseline_how)
-        slos.extend(bundle_slos(bundles_out, policy.bundles, inp.history, inp.now))
-    tests_section = None
     if m.tests is not None:
         problems.extend(m.tests.problems)
         slos.extend(
@@ -87,27 +90,53 @@ def evaluate(inp: EngineInput) -> Verdict:
                 min_events=policy.budget.min_events,
             )
         )
-        tests_section = tests_out(m.tests)
-    reasons: list[tuple[Decision, str]] = []
-    for slo in slos:
-        outcome = _slo_decision(slo)
-        if outcome is not None:
-            reasons.append(outcome)
-    for problem in problems:
-        outcome = _problem_decision(problem, policy)
-        if outcome is not None:
-            reasons.append(outcome)
-    decision = worst_decision([d for d, _ in reasons])
+    if inp.build_time_configured:
+        slo, _ = build_time_slo(
+            build_history(inp.history),
+            inp.build_this_run,
+            inp.now,
+            policy.build_time,
+            policy.budget,
+        )
+        slos.append(slo)
+    if inp.ci_runs is not None:
+        slo, _ = ci_slo(inp.ci_runs, policy.ci, policy.budget, inp.now)
+        slos.append(slo)
+    if inp.server is not None:
+        problems.extend(inp.server.problems)
+        slos.extend(evaluate_server(inp.server, policy.server, policy.budget, inp.now))
+    return slos
+
+
+def _release(inp: EngineInput, slos: list[Slo]) -> ReleaseOutcome:
+    side = decide_release(slos, inp.policy.budget, hard_limits=HARD_LIMITS)
+    return apply_override(side, inp.override) if inp.override is not None else side
+
+
+def evaluate(inp: EngineInput) -> Verdict:
+    """Compute every SLO this run has data for and the decision that follows."""
+    m, policy = inp.measurements, inp.policy
+    problems = [*m.problems, *inp.extra_problems]
+    bundles_out = None
+    slos: list[Slo] = []
+    if m.bundles is not None:
+        bundles_out = summarise_bundles(m.bundles, policy.bundles, inp.baseline, inp.baseline_how)
+        slos.extend(bundle_slos(bundles_out, policy.bundles, inp.history, inp.now))
+    slos.extend(_other_slos(inp, problems))
+    side = _release(inp, slos)
+    from_problems = [o for o in (_problem_decision(p, policy) for p in problems) if o is not None]
+    decision = worst_decision([side.decision, *(d for d, _ in from_problems)])
     return Verdict(
         decision=decision,
-        release=Release(state="open", reason="no error budget is at risk"),
+        release=side.release,
         evaluated_at=inp.now,
         commit=inp.commit,
         branch=inp.branch,
         mode=inp.mode,
         slos=slos,
         bundles=bundles_out,
-        tests=tests_section,
+        tests=tests_out(m.tests) if m.tests is not None else None,
         problems=problems,
-        reasons=[text for _, text in reasons],
+        reasons=[*side.reasons, *(text for _, text in from_problems)],
+        overrides=[side.override] if side.override is not None else [],
     )

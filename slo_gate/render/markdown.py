@@ -107,6 +107,44 @@ def _bundles(b: BundlesOut) -> list[str]:
 
 
 MAX_FAILURES_SHOWN = 50
+BURN_WINDOWS = ("1h", "6h", "1d", "7d", "30d")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    days = seconds / 86400
+    return f"{days:.1f} days" if days >= 1 else f"{seconds / 3600:.1f} hours"
+
+
+def _budgets(slos: list[Slo]) -> list[str]:
+    with_budget = [s for s in slos if s.budget is not None]
+    if not with_budget:
+        return []
+    head = " | ".join(f"burn {w}" for w in BURN_WINDOWS)
+    lines = [
+        "### Error budgets",
+        "",
+        f"| SLO | consumed | remaining | {head} | exhausted in | alerts |",
+        "| --- | ---: | ---: | " + " | ".join("---:" for _ in BURN_WINDOWS) + " | ---: | --- |",
+    ]
+    for slo in with_budget:
+        b = slo.budget
+        assert b is not None
+        if b.insufficient_data:
+            consumed, remaining = "insufficient data", "–"
+        else:
+            consumed, remaining = f"{b.consumed * 100:.1f} %", f"{b.remaining * 100:.1f} %"
+        burns = " | ".join(
+            "–" if b.burn_rates.get(w) is None else f"{b.burn_rates[w]:.2f}×" for w in BURN_WINDOWS
+        )
+        alerts = "<br>".join(md_table_cell(f"{a.name}: {a.message}") for a in b.alerts) or "–"
+        lines.append(
+            f"| `{slo.id}` | {consumed} | {remaining} | {burns} | "
+            f"{_duration(b.time_to_exhaustion_s)} | {alerts} |"
+        )
+    lines.append("")
+    return lines
 
 
 def _tests(t: TestsOut) -> list[str]:
@@ -158,6 +196,15 @@ def render_markdown(verdict: Verdict) -> str:
         lines += ["Why:", *(f"- {md_table_cell(r)}" for r in verdict.reasons), ""]
     if verdict.slos:
         lines += ["### SLOs", "", *_slo_table(verdict.slos), ""]
+    lines += _budgets(verdict.slos)
+    if verdict.overrides:
+        lines += ["### Overrides", ""]
+        lines += [
+            f"- {'applied' if o.applied else 'refused'}: {o.kind} by {md_table_cell(o.by)} at "
+            f"{o.at:%Y-%m-%d %H:%M} UTC ({o.source}): {md_table_cell(o.reason)}"
+            for o in verdict.overrides
+        ]
+        lines.append("")
     if verdict.bundles is not None:
         lines += [*_bundles(verdict.bundles), ""]
     if verdict.tests is not None:

@@ -1,0 +1,287 @@
+"""The MCP server's SLOs from its request logs: availability and P95 latency per location.
+
+DESIGN.md: availability = good / valid requests; "P95 latency ≤ 500 ms" is measured as "≥ 95 %
+of requests within 500 ms" (a ratio SLO with a 5 % budget) and the actual nearest-rank P95 is
+reported beside it with its n. The two views agree exactly: the ``ceil(0.95·n)``-th smallest
+latency is ≤ the limit if and only if at least 95 % of the requests are within it.
+
+SLOS.md's latency alert ("P95 exceeds target for > 10 % of requests over 1 hour") is evaluated
+as: more than 10 % of requests slower than the target in any 1-hour window (sliding by one
+bucket) of the budget window; overlapping breaching hours are merged into periods, each shown
+with its worst hour.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from fractions import Fraction
+
+from slo_gate.config.policy import BudgetPolicy, DurationThresholds, ServerPolicy
+from slo_gate.config.units import format_duration
+from slo_gate.engine.budget import compute_budget, exact
+from slo_gate.events import LocationLatency, RatioSeries, ServerMeasurement
+from slo_gate.verdict import Budget, BurnAlert, Slo, SlowHour, SlowPeriod, Status
+
+HOUR = 3600
+SLOW_SHARE = Fraction(1, 10)  # SLOS.md: "> 10 % of requests over 1 hour"
+LATENCY_PERCENTILE = 0.95
+LATENCY_TARGET = 0.95  # "P95 ≤ limit" as "≥ 95 % of requests within the limit"
+MAX_LISTED_PERIODS = 10
+LOCATIONS = ("local", "remote")
+
+
+def _utc(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, tz=UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def slow_periods(
+    series: RatioSeries, now_s: int, window_s: float, min_events: int
+) -> list[SlowPeriod]:
+    """Every 1-hour window of the last ``window_s`` with > 10 % bad events, merged into periods.
+
+    Windows slide by one bucket; a window needs ``min_events`` requests (and at least one) to
+    count, so that two slow requests out of three in a quiet hour do not raise an alert.
+    """
+    step = series.bucket_s
+    first = now_s - math.floor(window_s)
+    periods: list[SlowPeriod] = []
+    run_start: int | None = None
+    run_end = 0
+    worst: tuple[Fraction, int, int, int] | None = None  # share, start, bad, valid
+    for start in range(first, now_s - HOUR + 1, step):
+        c = series.counts(start, start + HOUR)
+        breach = c.valid > 0 and c.valid >= min_events and Fraction(c.bad, c.valid) > SLOW_SHARE
+        if breach and run_start is not None and start <= run_end:
+            run_end = start + HOUR
+        elif breach:
+            if run_start is not None and worst is not None:
+                periods.append(_period(run_start, run_end, worst))
+            run_start, run_end, worst = start, start + HOUR, None
+        if breach:
+            share = Fraction(c.bad, c.valid)
+            if worst is None or share > worst[0]:
+                worst = (share, start, c.bad, c.valid)
+    if run_start is not None and worst is not None:
+        periods.append(_period(run_start, run_end, worst))
+    return periods
+
+
+def _period(start: int, end: int, worst: tuple[Fraction, int, int, int]) -> SlowPeriod:
+    _, w_start, bad, valid = worst
+    hour = SlowHour(start=_utc(w_start), end=_utc(w_start + HOUR), slow=bad, requests=valid)
+    return SlowPeriod(start=_utc(start), end=_utc(end), worst=hour)
+
+
+def describe_periods(periods: list[SlowPeriod], limit_ms: float) -> str:
+    """One line per period (the first ten), for the alert message and the SLO detail."""
+    parts = [
+        f"{_stamp(p.start)} – {_stamp(p.end)} (worst hour from {_stamp(p.worst.start)}: "
+        f"{p.worst.share * 100:.1f} %, {p.worst.slow} of {p.worst.requests} slower than "
+        f"{limit_ms:g} ms)"
+        for p in periods[:MAX_LISTED_PERIODS]
+    ]
+    if len(periods) > MAX_LISTED_PERIODS:
+        parts.append(f"and {len(periods) - MAX_LISTED_PERIODS} more")
+    return "; ".join(parts)
+
+
+def _ratio_status(good: int, valid: int, warning: float | None, critical: float | None) -> Status:
+    """Lower limits on a ratio, compared exactly: below critical fails, below warning warns."""
+    ratio = Fraction(good, valid)
+    if critical is not None and ratio < exact(critical):
+        return "fail"
+    if warning is not None and ratio < exact(warning):
+        return "warn"
+    return "pass"
+
+
+def _upper_status(value_us: int, thresholds: DurationThresholds) -> Status:
+    """Upper limits on a latency in whole µs: above critical fails, above warning warns."""
+    if thresholds.critical is not None and value_us > _micros(thresholds.critical):
+        return "fail"
+    if thresholds.warning is not None and value_us > _micros(thresholds.warning):
+        return "warn"
+    return "pass"
+
+
+def _micros(seconds: float) -> int:
+    return round(exact(seconds) * 1_000_000)
+
+
+def _window_label(seconds: float) -> str:
+    return format_duration(seconds).replace(" ", "")
+
+
+def _no_data(slo_id: str, title: str, unit: str, window: str, why: str) -> Slo:
+    return Slo(
+        id=slo_id,
+        title=title,
+        status="no-data",
+        value=None,
+        unit=unit,
+        target=None,
+        window=window,
+        detail=why,
+    )
+
+
+def _input_trouble(m: ServerMeasurement) -> str | None:
+    if m.no_data:
+        return (
+            f"no data: {m.bad.count} of {m.lines} log lines unusable "
+            f"({m.bad_share * 100:.2f} % > {m.max_bad_share * 100:g} % allowed); see problems"
+        )
+    return None
+
+
+def availability_slo(
+    m: ServerMeasurement, policy: ServerPolicy, budget: BudgetPolicy, now_s: int
+) -> Slo:
+    """``mcp-availability``: successful / valid requests over the availability window."""
+    thresholds = policy.availability
+    window = _window_label(thresholds.window)
+    title = "MCP server availability"
+    trouble = _input_trouble(m)
+    if trouble:
+        return _no_data("mcp-availability", title, "%", window, trouble)
+    counts = m.availability.last(thresholds.window, now_s)
+    if counts.valid == 0 or counts.valid < budget.min_events:
+        return _no_data(
+            "mcp-availability",
+            title,
+            "%",
+            window,
+            f"insufficient data: {counts.valid} requests in {window} "
+            f"(at least {budget.min_events} needed)",
+        )
+    target = thresholds.critical if thresholds.critical is not None else thresholds.warning
+    slo_budget = None if target is None else compute_budget(m.availability, target, budget, now_s)
+    return Slo(
+        id="mcp-availability",
+        title=title,
+        status=_ratio_status(counts.good, counts.valid, thresholds.warning, thresholds.critical),
+        value=counts.good / counts.valid * 100,
+        unit="%",
+        target=None if thresholds.critical is None else thresholds.critical * 100,
+        warning=None if thresholds.warning is None else thresholds.warning * 100,
+        comparison=">=",
+        samples=counts.valid,
+        window=window,
+        budget=slo_budget,
+        detail=f"{counts.good} of {counts.valid} requests succeeded in {window}",
+    )
+
+
+def latency_slo(
+    m: ServerMeasurement,
+    location: str,
+    thresholds: DurationThresholds,
+    budget: BudgetPolicy,
+    now_s: int,
+) -> Slo:
+    """``mcp-latency-<location>``: the P95 beside the share of requests within the limit."""
+    slo_id, title = f"mcp-latency-{location}", f"MCP server P95 latency ({location})"
+    window = _window_label(budget.window)
+    trouble = _input_trouble(m)
+    if trouble:
+        return _no_data(slo_id, title, "ms", window, trouble)
+    measured = m.latency.get(location)
+    if measured is None or measured.digest.n == 0:
+        return _no_data(slo_id, title, "ms", window, f"no {location} request with a latency")
+    if measured.digest.n < budget.min_events:
+        return _no_data(
+            slo_id,
+            title,
+            "ms",
+            window,
+            f"insufficient data: {measured.digest.n} {location} requests in {window} "
+            f"(at least {budget.min_events} needed)",
+        )
+    p95_us = measured.digest.percentile_us(LATENCY_PERCENTILE)
+    assert p95_us is not None
+    limit = thresholds.critical
+    return Slo(
+        id=slo_id,
+        title=title,
+        status=_upper_status(p95_us, thresholds),
+        value=p95_us / 1000,
+        unit="ms",
+        target=None if limit is None else limit * 1000,
+        warning=None if thresholds.warning is None else thresholds.warning * 1000,
+        comparison="<=",
+        samples=measured.digest.n,
+        window=window,
+        budget=None if limit is None else _latency_budget(measured, limit, budget, now_s),
+        slow_periods=(
+            slow_periods(measured.series, now_s, budget.window, budget.min_events)
+            if limit is not None and measured.target_us == _micros(limit)
+            else []
+        ),
+        detail=_latency_detail(measured, limit, budget, now_s),
+    )
+
+
+def _latency_budget(
+    measured: LocationLatency, limit_s: float, budget: BudgetPolicy, now_s: int
+) -> Budget | None:
+    """The 5 % budget of "≥ 95 % within the limit", plus the slow-hour alert of SLOS.md."""
+    if measured.target_us != _micros(limit_s):
+        return None  # counted against another limit: the detail says so
+    result = compute_budget(measured.series, LATENCY_TARGET, budget, now_s)
+    periods = slow_periods(measured.series, now_s, budget.window, budget.min_events)
+    if not periods:
+        return result
+    alert = BurnAlert(
+        name="latency-hourly",
+        severity="warning",
+        message=(
+            f"more than 10 % of {measured.location} requests slower than {limit_s * 1000:g} ms "
+            f"within an hour, {len(periods)} time(s) in the last "
+            f"{_window_label(budget.window)}: {describe_periods(periods, limit_s * 1000)}"
+        ),
+    )
+    return result.model_copy(update={"alerts": [*result.alerts, alert]})
+
+
+def _latency_detail(
+    measured: LocationLatency, limit_s: float | None, budget: BudgetPolicy, now_s: int
+) -> str:
+    n = measured.digest.n
+    p95 = measured.digest.percentile_ms(LATENCY_PERCENTILE)
+    text = f"P95 {p95:g} ms of {n} {measured.location} requests"
+    if limit_s is None:
+        return text
+    if measured.target_us != _micros(limit_s):
+        return (
+            f"{text}; the logs were counted against {measured.target_us / 1000:g} ms, not the "
+            f"policy's {limit_s * 1000:g} ms: collect again with this policy"
+        )
+    within = measured.series.last(budget.window, now_s)
+    share = 0.0 if within.valid == 0 else within.good / within.valid * 100
+    return (
+        f"{text}; {share:.2f} % within {limit_s * 1000:g} ms "
+        f"({within.good} of {within.valid}, target ≥ {LATENCY_TARGET * 100:g} %)"
+    )
+
+
+def evaluate_server(
+    m: ServerMeasurement, policy: ServerPolicy, budget: BudgetPolicy, now: datetime
+) -> list[Slo]:
+    """``mcp-availability``, ``mcp-latency-local`` and ``mcp-latency-remote``, with budgets.
+
+    ``now`` must be timezone-aware; windows end at ``now`` (to the second) and the collector
+    must have read the logs with the same ``now`` and policy.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    now_s = math.floor(now.timestamp())
+    slos = [availability_slo(m, policy, budget, now_s)]
+    for location in LOCATIONS:
+        target = getattr(policy.latency, location)
+        slos.append(latency_slo(m, location, target.p95, budget, now_s))
+    return slos

@@ -1,0 +1,1 @@
+"""The GitHub side: one PyGithub client factory (retries, rate limits, GHES), and publishers."""

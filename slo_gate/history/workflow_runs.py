@@ -1,0 +1,562 @@
+"""Workflow-run history from the GitHub API: pass rates and build durations, synced incrementally.
+
+Request budget (the Actions token has about 1,000 requests an hour per repository, shared by
+every workflow), so:
+
+- runs are listed with server-side filters (``branch``, ``event``, ``status=completed``,
+  ``created`` ranges) at 100 per page; a pass rate never needs a per-run call;
+- a filtered listing stops at 1,000 results, so a ``created`` range whose ``total_count`` reaches
+  the cap is split in halves until each half fits;
+- the summaries already fetched are kept in a cache document (``WorkflowCache``) in the history
+  store, so a warm run lists only what is new: runs created since the last sync, minus an overlap
+  that catches runs completed or re-run since;
+- jobs (for build durations) are fetched once per run and attempt and cached too.
+
+Listings go through the PyGithub requester (``requestJsonAndCheck``) rather than
+``Workflow.get_runs()``: PyGithub's list items complete themselves lazily, so a field missing from
+a listing (older GitHub Enterprise Server versions omit some) would silently turn into one request
+per run. Here every field is read from the listing JSON, and paging follows the ``Link`` header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from slo_gate.engine.build_time import BuildSample
+from slo_gate.engine.ci import RunSummary, latest_by_id
+from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.measurements import Problem
+
+CACHE_SCHEMA = 1
+LISTING_CAP = 1000
+DAY = 86400.0
+#: jobs never run for these conclusions: no jobs call is spent on them
+NO_JOBS = frozenset({"skipped", "action_required", "startup_failure"})
+
+
+# ----------------------------------------------------------------------------- cache model
+
+
+class BuildDuration(BaseModel):
+    """The build time of one run attempt, cached so its jobs are fetched once."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    run_id: int
+    run_attempt: int = 1
+    created_at: datetime
+    seconds: float | None = None
+    legs: dict[str, float] = Field(default_factory=dict)
+    reason: str = Field("", description="why there is no duration, e.g. 'no matching job'")
+
+
+class WorkflowCache(BaseModel):
+    """What the store keeps per workflow listing: the runs seen and the sync watermarks.
+
+    ``key`` names the listing (workflow, branches, events); a cache with another key is not
+    used, so changing the policy's branches never mixes runs of different selections.
+    ``synced_from``/``synced_until`` bound the ``created`` range listed so far.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: int = CACHE_SCHEMA
+    key: str
+    synced_from: datetime | None = None
+    synced_until: datetime | None = None
+    runs: dict[str, RunSummary] = Field(default_factory=dict)
+    builds: dict[str, BuildDuration] = Field(default_factory=dict)
+
+
+class RunCacheStore(Protocol):
+    """Where ``WorkflowCache`` documents live (a local folder, or the data branch)."""
+
+    def load(self, key: str) -> WorkflowCache | None: ...
+
+    def save(self, cache: WorkflowCache) -> None: ...
+
+
+def cache_file_name(key: str) -> str:
+    """A file name for a cache key: readable, and safe whatever the workflow is called."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._") or "workflow"
+    return f"{safe[:120]}.json"
+
+
+class MemoryRunCache:
+    """Keeps caches in memory: for pull requests (read, never written) and for tests."""
+
+    def __init__(self, caches: Mapping[str, WorkflowCache] | None = None) -> None:
+        self.caches: dict[str, WorkflowCache] = dict(caches or {})
+
+    def load(self, key: str) -> WorkflowCache | None:
+        return self.caches.get(key)
+
+    def save(self, cache: WorkflowCache) -> None:
+        self.caches[cache.key] = cache
+
+
+class JsonFileRunCache:
+    """Caches as JSON files in a folder (next to the local history file by default)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[Problem] = []
+
+    def load(self, key: str) -> WorkflowCache | None:
+        path = self.folder / cache_file_name(key)
+        if not path.exists():
+            return None
+        try:
+            cache = WorkflowCache.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError, ValueError) as exc:
+            self.problems.append(
+                Problem(
+                    code="run-cache-unreadable",
+                    message=f"ignored the workflow-run cache ({type(exc).__name__}); "
+                    "fix: delete the file, the next run rebuilds it",
+                    path=str(path),
+                    level="warning",
+                    source="history",
+                )
+            )
+            return None
+        return cache if cache.key == key else None
+
+    def save(self, cache: WorkflowCache) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / cache_file_name(cache.key)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(cache.model_dump_json(), encoding="utf-8")
+        tmp.replace(path)
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def parse_time(value: Any) -> datetime | None:
+    """GitHub timestamps (``2024-05-01T10:00:00Z``) as aware datetimes; ``None`` if absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def summary_from_json(run: Mapping[str, Any], workflow: str) -> RunSummary | None:
+    """A ``RunSummary`` from one listed run; ``None`` for an entry without id or creation time."""
+    created = parse_time(run.get("created_at"))
+    run_id = run.get("id")
+    if created is None or not isinstance(run_id, int):
+        return None
+    attempt = run.get("run_attempt")
+    return RunSummary(
+        id=run_id,
+        workflow=workflow,
+        name=str(run.get("name") or ""),
+        head_branch=run.get("head_branch") if isinstance(run.get("head_branch"), str) else None,
+        head_sha=str(run.get("head_sha") or ""),
+        event=str(run.get("event") or ""),
+        status=str(run.get("status") or ""),
+        conclusion=run.get("conclusion") if isinstance(run.get("conclusion"), str) else None,
+        run_attempt=attempt if isinstance(attempt, int) and attempt > 0 else 1,
+        created_at=created,
+        updated_at=parse_time(run.get("updated_at")),
+    )
+
+
+def created_range(start: datetime, end: datetime) -> str:
+    """GitHub's ``created`` qualifier for an inclusive range, in UTC with ``Z``."""
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return f"{start.astimezone(UTC).strftime(fmt)}..{end.astimezone(UTC).strftime(fmt)}"
+
+
+def next_link(headers: Mapping[str, Any]) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, if any."""
+    link = headers.get("link") or headers.get("Link")
+    if not isinstance(link, str):
+        return None
+    for part in link.split(","):
+        m = re.match(r'\s*<([^>]+)>\s*;\s*rel="?next"?', part)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _seconds(start: Any, end: Any) -> float | None:
+    a, b = parse_time(start), parse_time(end)
+    if a is None or b is None or b < a:
+        return None
+    return (b - a).total_seconds()
+
+
+def leg_seconds(job: Mapping[str, Any], step_glob: str | None) -> float | None:
+    """Duration of one job (or of its matching successful steps, summed: they run in order)."""
+    if step_glob is None:
+        if job.get("conclusion") != "success":
+            return None
+        return _seconds(job.get("started_at"), job.get("completed_at"))
+    total, found = 0.0, False
+    for step in job.get("steps") or []:
+        if not isinstance(step, Mapping) or not fnmatchcase(str(step.get("name", "")), step_glob):
+            continue
+        if step.get("conclusion") != "success":
+            continue
+        seconds = _seconds(step.get("started_at"), step.get("completed_at"))
+        if seconds is not None:
+            total, found = total + seconds, True
+    return total if found else None
+
+
+def build_seconds(
+    jobs: Iterable[Mapping[str, Any]], job_glob: str | None, step_glob: str | None
+) -> tuple[float | None, dict[str, float], str]:
+    """Build time of one run: the longest matching leg (matrix legs run side by side).
+
+    Returns (seconds, per-leg seconds, reason when there is no duration).
+    """
+    legs: dict[str, float] = {}
+    matched = 0
+    for job in jobs:
+        name = str(job.get("name", ""))
+        if job_glob is not None and not fnmatchcase(name, job_glob):
+            continue
+        matched += 1
+        seconds = leg_seconds(job, step_glob)
+        if seconds is not None:
+            legs[name] = seconds
+    if legs:
+        return max(legs.values()), legs, ""
+    if matched == 0:
+        return None, {}, f"no job matches {job_glob!r}"
+    what = f"step {step_glob!r}" if step_glob else "job"
+    return None, {}, f"no successful {what} in the {matched} matching job(s)"
+
+
+# ----------------------------------------------------------------------------- the reader
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What to list: one workflow on some branches, for some events (empty: all)."""
+
+    workflow: str
+    branches: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return json.dumps([self.workflow, sorted(self.branches), sorted(self.events)])
+
+
+@dataclass
+class SyncResult:
+    runs: list[RunSummary]
+    cold: bool
+    requests: int
+    listed: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+class WorkflowRunReader:
+    """Lists workflow runs and jobs through the client, keeping a cache in ``cache``.
+
+    ``overlap_s`` is how far before the last sync a warm run lists again, to see runs that were
+    still in progress then, or were re-run since. ``retention_s`` bounds what the cache keeps.
+    """
+
+    def __init__(
+        self,
+        client: GitHubClient,
+        cache: RunCacheStore | None = None,
+        *,
+        overlap_s: float = 2 * DAY,
+        retention_s: float = 45 * DAY,
+        cap: int = LISTING_CAP,
+    ) -> None:
+        self.client = client
+        self.cache: RunCacheStore = cache if cache is not None else MemoryRunCache()
+        self.overlap_s = overlap_s
+        self.retention_s = retention_s
+        self.cap = cap
+
+    # -- raw calls
+
+    def _get(
+        self, url: str, params: dict[str, Any] | None, doing: str
+    ) -> tuple[dict[str, Any], Any]:
+        try:
+            headers, data = self.client.requester.requestJsonAndCheck("GET", url, parameters=params)
+        except Exception as exc:
+            raise github_error(exc, doing) from None
+        return headers, data
+
+    def _runs_url(self, workflow: str) -> str:
+        return f"{self.client.repo_url}/actions/workflows/{quote(workflow, safe='')}/runs"
+
+    def list_range(
+        self,
+        listing: Listing,
+        branch: str | None,
+        event: str | None,
+        start: datetime,
+        end: datetime,
+    ) -> list[RunSummary]:
+        """Completed runs created in ``[start, end]``, split so no listing reaches the cap."""
+        params: dict[str, Any] = {
+            "status": "completed",
+            "created": created_range(start, end),
+            "per_page": 100,
+            "exclude_pull_requests": "true",
+        }
+        if branch:
+            params["branch"] = branch
+        if event:
+            params["event"] = event
+        doing = f"listing runs of workflow {listing.workflow!r}"
+        headers, data = self._get(self._runs_url(listing.workflow), params, doing)
+        total = data.get("total_count", 0) if isinstance(data, dict) else 0
+        if isinstance(total, int) and total >= self.cap and end - start > timedelta(seconds=1):
+            mid = start + (end - start) / 2
+            mid = mid.replace(microsecond=0)
+            return [
+                *self.list_range(listing, branch, event, start, mid),
+                *self.list_range(listing, branch, event, mid + timedelta(seconds=1), end),
+            ]
+        runs = self._page_runs(data, listing.workflow)
+        url = next_link(headers)
+        pages = 1
+        while url and pages <= self.cap // 100 + 1:
+            headers, data = self._get(url, None, doing)
+            runs.extend(self._page_runs(data, listing.workflow))
+            url, pages = next_link(headers), pages + 1
+        return runs
+
+    @staticmethod
+    def _page_runs(data: Any, workflow: str) -> list[RunSummary]:
+        items = data.get("workflow_runs", []) if isinstance(data, dict) else []
+        out = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                summary = summary_from_json(item, workflow)
+                if summary is not None:
+                    out.append(summary)
+        return out
+
+    def first_attempt_conclusion(self, run_id: int) -> str | None:
+        """Conclusion of attempt 1 of a re-run run (one request; only when the policy asks)."""
+        _, data = self._get(
+            f"{self.client.repo_url}/actions/runs/{run_id}/attempts/1",
+            None,
+            f"reading attempt 1 of run {run_id}",
+        )
+        value = data.get("conclusion") if isinstance(data, dict) else None
+        return value if isinstance(value, str) else None
+
+    def jobs(self, run_id: int, attempt: int | None = None) -> list[dict[str, Any]]:
+        """Jobs of one run attempt (all pages: large matrices have more than 100 jobs)."""
+        path = f"attempts/{attempt}/jobs" if attempt else "jobs"
+        url: str | None = f"{self.client.repo_url}/actions/runs/{run_id}/{path}"
+        params: dict[str, Any] | None = {"per_page": 100}
+        jobs: list[dict[str, Any]] = []
+        while url:
+            headers, data = self._get(url, params, f"reading jobs of run {run_id}")
+            items = data.get("jobs", []) if isinstance(data, dict) else []
+            jobs.extend(j for j in items if isinstance(j, dict))
+            url, params = next_link(headers), None
+        return jobs
+
+    # -- sync
+
+    def sync(
+        self,
+        listing: Listing,
+        *,
+        since: datetime,
+        now: datetime,
+        first_attempts: bool = False,
+    ) -> SyncResult:
+        """Runs created in ``[since, now]``: the cache plus a listing of what is new."""
+        before = self.client.stats.requests
+        cache = self.cache.load(listing.key)
+        cold = (
+            cache is None
+            or cache.synced_from is None
+            or cache.synced_until is None
+            or cache.synced_from > since
+        )
+        if cache is None or cold:
+            cache = WorkflowCache(key=listing.key)
+            start = since
+        else:
+            assert cache.synced_until is not None
+            start = max(since, cache.synced_until - timedelta(seconds=self.overlap_s))
+        listed: list[RunSummary] = []
+        for branch in listing.branches or (None,):
+            for event in listing.events or (None,):
+                listed.extend(self.list_range(listing, branch, event, start, now))
+        merged = self._merge(cache, listed, start, now, first_attempts)
+        self.cache.save(merged)
+        runs = [r for r in merged.runs.values() if since <= r.created_at <= now]
+        return SyncResult(
+            latest_by_id(runs), cold, self.client.stats.requests - before, len(listed)
+        )
+
+    def _merge(
+        self,
+        cache: WorkflowCache,
+        listed: Sequence[RunSummary],
+        start: datetime,
+        now: datetime,
+        first_attempts: bool,
+    ) -> WorkflowCache:
+        keep_after = now - timedelta(seconds=self.retention_s)
+        runs = {k: r for k, r in cache.runs.items() if r.created_at >= keep_after}
+        for run in listed:
+            old = runs.get(str(run.id))
+            if old is not None and old.run_attempt == run.run_attempt:
+                run = run.model_copy(
+                    update={"first_attempt_conclusion": old.first_attempt_conclusion}
+                )
+            if first_attempts and run.run_attempt > 1 and run.first_attempt_conclusion is None:
+                run = run.model_copy(
+                    update={"first_attempt_conclusion": self.first_attempt_conclusion(run.id)}
+                )
+            if old is None or latest_by_id([old, run])[0] is run:
+                runs[str(run.id)] = run
+        builds = {k: b for k, b in cache.builds.items() if k in runs}
+        synced_from = start if cache.synced_from is None else min(cache.synced_from, start)
+        return WorkflowCache(
+            key=cache.key,
+            synced_from=max(synced_from, keep_after),
+            synced_until=now,
+            runs=runs,
+            builds=builds,
+        )
+
+    # -- build durations
+
+    def build_durations(
+        self,
+        listing: Listing,
+        *,
+        job_glob: str | None,
+        step_glob: str | None,
+        since: datetime,
+        now: datetime,
+    ) -> tuple[list[BuildSample], SyncResult]:
+        """Build time of every completed run in the window; jobs fetched only for new runs."""
+        before = self.client.stats.requests
+        result = self.sync(listing, since=since, now=now)
+        cache = self.cache.load(listing.key) or WorkflowCache(key=listing.key)
+        builds = dict(cache.builds)
+        fetched = 0
+        for run in result.runs:
+            known = builds.get(str(run.id))
+            if known is not None and known.run_attempt == run.run_attempt:
+                continue
+            builds[str(run.id)] = self._duration(run, job_glob, step_glob)
+            fetched += 1
+        if fetched:
+            self.cache.save(cache.model_copy(update={"builds": builds}))
+        samples = [
+            BuildSample(at=b.created_at, seconds=b.seconds, run_id=b.run_id)
+            for b in builds.values()
+            if b.seconds is not None and since <= b.created_at <= now
+        ]
+        result.requests = self.client.stats.requests - before
+        return sorted(samples, key=lambda s: s.at), result
+
+    def _duration(
+        self, run: RunSummary, job_glob: str | None, step_glob: str | None
+    ) -> BuildDuration:
+        if run.conclusion in NO_JOBS:
+            return BuildDuration(
+                run_id=run.id,
+                run_attempt=run.run_attempt,
+                created_at=run.created_at,
+                reason=f"run concluded {run.conclusion}: no jobs ran",
+            )
+        jobs = self.jobs(run.id, run.run_attempt)
+        seconds, legs, reason = build_seconds(jobs, job_glob, step_glob)
+        return BuildDuration(
+            run_id=run.id,
+            run_attempt=run.run_attempt,
+            created_at=run.created_at,
+            seconds=seconds,
+            legs=legs,
+            reason=reason,
+        )
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+@dataclass
+class CiHistory:
+    """What the CLI hands to the engine: runs (or none) and the problems met."""
+
+    runs: list[RunSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    available: bool = True
+
+
+def read_ci_history(
+    reader: WorkflowRunReader,
+    workflows: Sequence[str],
+    branches: Sequence[str],
+    *,
+    since: datetime,
+    now: datetime,
+    first_attempts: bool = False,
+    events: Sequence[str] = (),
+    on_api_error: OnApiError = "warn",
+) -> CiHistory:
+    """Runs of every configured workflow; API failures become named problems, never a pass.
+
+    With no workflow configured the CI SLO has no input at all: that is a problem too, so a
+    missing ``ci.workflows`` cannot read as a healthy pipeline.
+    """
+    if not workflows:
+        return CiHistory(
+            problems=[
+                Problem(
+                    code="ci-no-workflows",
+                    message="no workflow is configured for the CI pass rate; fix: set "
+                    "ci.workflows in the policy, e.g. [ci.yml]",
+                    path=".github/slo-gate.yml",
+                    level="warning",
+                    source="ci",
+                )
+            ],
+            available=False,
+        )
+    out = CiHistory()
+    for workflow in workflows:
+        listing = Listing(workflow, tuple(branches), tuple(events))
+        try:
+            result = reader.sync(listing, since=since, now=now, first_attempts=first_attempts)
+        except GitHubApiError as err:
+            out.problems.append(err.to_problem(on_api_error, path=workflow))
+            out.available = False
+            continue
+        out.runs.extend(result.runs)
+    if not out.available:
+        out.runs = []  # a partial set of workflows would pass on a subset
+    return out
+
+
+def ensure_utc(now: datetime) -> datetime:
+    """The engine and the listings compare aware datetimes; naive input is taken as UTC."""
+    return now if now.tzinfo else now.replace(tzinfo=UTC)

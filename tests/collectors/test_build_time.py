@@ -1,0 +1,79 @@
+"""Build-time collector: {seconds}, {file} and {workflow, job, step} sources."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import responses
+
+from slo_gate.collectors.build_time import collect_build_time
+from slo_gate.config.policy import BuildTimeSource
+from slo_gate.github.client import ClientSettings, make_client
+from slo_gate.history.workflow_runs import WorkflowRunReader
+from tests.fakes.github_server import make_job
+
+T0 = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
+
+
+def test_seconds() -> None:
+    m = collect_build_time(BuildTimeSource.model_validate({"seconds": "83.2 s"}), workspace=Path())
+    assert (m.seconds, m.source, m.problems) == (83.2, "seconds", ())
+
+
+def test_file_seconds_and_timestamps(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps({"seconds": 90}))
+    (tmp_path / "b.json").write_text(
+        json.dumps({"started_at": "2026-01-19T10:00:00Z", "completed_at": "2026-01-19T10:01:23Z"})
+    )
+    a = collect_build_time(BuildTimeSource(file="a.json"), workspace=tmp_path)
+    b = collect_build_time(BuildTimeSource(file="b.json"), workspace=tmp_path)
+    assert (a.seconds, b.seconds) == (90.0, 83.0)
+
+
+def test_bad_files_are_named_problems(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"seconds":\n  oops}')
+    (tmp_path / "neg.json").write_text('{"seconds": -1}')
+    missing = collect_build_time(BuildTimeSource(file="nope.json"), workspace=tmp_path)
+    bad = collect_build_time(BuildTimeSource(file="bad.json"), workspace=tmp_path)
+    neg = collect_build_time(BuildTimeSource(file="neg.json"), workspace=tmp_path)
+    assert missing.seconds is None and "not found" in missing.problems[0].message
+    assert (bad.problems[0].path, bad.problems[0].line) == ("bad.json", 2)
+    assert neg.seconds is None and neg.problems[0].code == "build-time-bad-file"
+
+
+def test_no_source_is_no_measurement() -> None:
+    m = collect_build_time(None, workspace=Path())
+    assert (m.seconds, m.source) == (None, "none")
+
+
+@responses.activate
+def test_jobs_api_for_this_run_attempt() -> None:
+    jobs = [
+        make_job("build (ubuntu-latest, web)", T0, 200, steps=[("Build widgets", 120, "success")]),
+        make_job("build (ubuntu-latest, docs)", T0, 200, steps=[("Build widgets", 140, "success")]),
+    ]
+    responses.get(
+        "https://api.github.com:443/repos/o/r/actions/runs/42/attempts/2/jobs",
+        json={"total_count": 2, "jobs": jobs},
+    )
+    client = make_client(
+        {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r"},
+        settings=ClientSettings(seconds_between_writes=None),
+    )
+    m = collect_build_time(
+        BuildTimeSource(workflow="ci.yml", job="build*", step="Build widgets"),
+        workspace=Path(),
+        reader=WorkflowRunReader(client),
+        env={"GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "2"},
+    )
+    assert (m.seconds, m.source) == (140.0, "jobs-api")
+    assert m.legs == {"build (ubuntu-latest, web)": 120.0, "build (ubuntu-latest, docs)": 140.0}
+
+
+def test_jobs_source_outside_actions_is_a_problem() -> None:
+    m = collect_build_time(
+        BuildTimeSource(workflow="ci.yml", job="build"), workspace=Path(), env={}
+    )
+    assert m.seconds is None and m.problems[0].code == "build-time-no-run"

@@ -20,6 +20,7 @@ from slo_gate.collectors.server_logs import collect_server_logs
 from slo_gate.collectors.tests import collect_tests
 from slo_gate.config.inputs import load_event_file
 from slo_gate.config.loader import LoadedPolicy, load_policy
+from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, run_context
 from slo_gate.engine.build_time import BuildSample
 from slo_gate.engine.bundles import bundle_record
@@ -39,11 +40,13 @@ from slo_gate.history.workflow_runs import (
     WorkflowRunReader,
     read_ci_history,
 )
-from slo_gate.measurements import Measurements, Problem, TestReport
+from slo_gate.measurements import Annotation, Measurements, Problem, TestReport
 from slo_gate.records import Record
+from slo_gate.render.annotations import verdict_annotations
 from slo_gate.verdict import Override, Verdict
 
 Clock = Callable[[], datetime]
+LabelReader = Callable[[Policy, datetime], tuple[Override | None, Override | None]]
 PR_EVENTS = ("pull_request", "pull_request_target")
 
 
@@ -68,6 +71,9 @@ class CheckOptions:
     override_by: str | None = None
     repo: str | None = None
     token: str | None = None
+    #: reads overrides from PR labels once the policy (which names the labels) is loaded:
+    #: (release-freeze override, accept-increase override)
+    labels: LabelReader | None = None
 
 
 @dataclass
@@ -82,6 +88,7 @@ class CheckRun:
     client: GitHubClient | None
     event: Mapping[str, Any] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
 
 
 def _needs_github(loaded: LoadedPolicy, opts: CheckOptions, event_name: str | None) -> bool:
@@ -288,6 +295,7 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
     problems.extend(build.problems)
     ci_runs = _ci_runs(loaded, reader, now, problems)
     run_id = int(ctx.run_id) if ctx.run_id and ctx.run_id.isdigit() else None
+    freeze, accept = opts.labels(policy, now) if opts.labels is not None else (None, None)
     verdict = evaluate(
         EngineInput(
             measurements=Measurements(bundles=bundles, tests=tests),
@@ -304,11 +312,13 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
             ci_runs=ci_runs,
             build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
             build_time_configured=policy.build_time.from_ is not None,
-            override=_override(opts, env, now),
+            override=_override(opts, env, now) or freeze,
+            accept_increase=accept,
         )
     )
     log: list[str] = []
-    if store is not None and not opts.no_record:
+    # Pull requests read the history and never write it (their code is not yet trusted).
+    if store is not None and not opts.no_record and ctx.event not in PR_EVENTS:
         try:
             store.append(_record(verdict, ctx, now, bundles, tests, build))
         except GitHubError as exc:
@@ -324,4 +334,8 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
         client=client,
         event=event,
         log=log,
+        annotations=[
+            *verdict_annotations(verdict, loaded.path, loaded.line_of),
+            *(tests.annotations if tests is not None else ()),
+        ],
     )

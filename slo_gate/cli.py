@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from slo_gate import __version__
+from slo_gate.action import run_action
 from slo_gate.check import CheckOptions, perform_check
 from slo_gate.config.loader import load_policy
 from slo_gate.config.schema import schema_text
@@ -103,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--repo", metavar="OWNER/NAME", help="GitHub repository (with GITHUB_TOKEN)")
     check.add_argument("--quiet", action="store_true", help="print only the decision")
 
+    sub.add_parser(
+        "action",
+        help="run as the GitHub Action step: inputs from INPUT_* variables, publish the verdict",
+    )
+
     validate = sub.add_parser("validate", help="check a policy file and explain its problems")
     validate.add_argument("file", nargs="?", type=Path, help="default: .github/slo-gate.yml")
 
@@ -189,6 +195,8 @@ def main(
     try:
         if args.command == "check":
             return run_check(args, environ, out, clock or (lambda: datetime.now(UTC)))
+        if args.command == "action":
+            return run_action(environ, out, clock or (lambda: datetime.now(UTC)))
         if args.command == "validate":
             return run_validate(args, out)
         out.write(schema_text(args.which))

@@ -111,7 +111,7 @@ class Slo(_Out):
 class Override(_Out):
     """Who lifted a release pause, why and when: recorded even when refused."""
 
-    kind: Literal["release-freeze"] = "release-freeze"
+    kind: Literal["release-freeze", "accept-increase"] = "release-freeze"
     by: str = Field(description="the person or token that applied it, e.g. a GitHub login")
     reason: str
     at: datetime

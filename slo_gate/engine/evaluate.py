@@ -29,6 +29,8 @@ from slo_gate.verdict import Decision, Override, Slo, Verdict, worst_decision
 
 #: SLOs whose critical threshold is a hard limit on this change (DESIGN.md: "fail").
 HARD_LIMITS = frozenset({"widget-bundle-size", "widget-bundle-total", "widget-build-time", "tests"})
+#: The limits an accept-increase override (a PR label) turns into audited warnings.
+BUNDLE_LIMITS = frozenset({"widget-bundle-size", "widget-bundle-total"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class EngineInput:
     build_this_run: BuildSample | None = None
     build_time_configured: bool = False
     override: Override | None = None
+    #: a reviewer accepted a bundle-size increase (the accept-increase label)
+    accept_increase: Override | None = None
 
 
 def _problem_decision(problem: Problem, policy: Policy) -> tuple[Decision, str] | None:
@@ -108,9 +112,26 @@ def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
     return slos
 
 
-def _release(inp: EngineInput, slos: list[Slo]) -> ReleaseOutcome:
-    side = decide_release(slos, inp.policy.budget, hard_limits=HARD_LIMITS)
-    return apply_override(side, inp.override) if inp.override is not None else side
+def _release(inp: EngineInput, slos: list[Slo]) -> tuple[ReleaseOutcome, list[Override]]:
+    hard = HARD_LIMITS
+    overrides: list[Override] = []
+    if inp.accept_increase is not None:
+        breached = any(s.id in BUNDLE_LIMITS and s.status == "fail" for s in slos)
+        hard = HARD_LIMITS - BUNDLE_LIMITS
+        overrides.append(inp.accept_increase.model_copy(update={"applied": breached}))
+    side = decide_release(slos, inp.policy.budget, hard_limits=hard)
+    if inp.override is not None:
+        side = apply_override(side, inp.override)
+    if side.override is not None:
+        overrides.append(side.override)
+    return side, overrides
+
+
+def _audit(o: Override) -> str:
+    return (
+        f"bundle budget breach accepted as a warning: {o.reason} (by {o.by} at "
+        f"{o.at:%Y-%m-%d %H:%M} UTC, {o.source})"
+    )
 
 
 def evaluate(inp: EngineInput) -> Verdict:
@@ -123,7 +144,7 @@ def evaluate(inp: EngineInput) -> Verdict:
         bundles_out = summarise_bundles(m.bundles, policy.bundles, inp.baseline, inp.baseline_how)
         slos.extend(bundle_slos(bundles_out, policy.bundles, inp.history, inp.now))
     slos.extend(_other_slos(inp, problems))
-    side = _release(inp, slos)
+    side, overrides = _release(inp, slos)
     from_problems = [o for o in (_problem_decision(p, policy) for p in problems) if o is not None]
     decision = worst_decision([side.decision, *(d for d, _ in from_problems)])
     return Verdict(
@@ -137,6 +158,10 @@ def evaluate(inp: EngineInput) -> Verdict:
         bundles=bundles_out,
         tests=tests_out(m.tests) if m.tests is not None else None,
         problems=problems,
-        reasons=[*side.reasons, *(text for _, text in from_problems)],
-        overrides=[side.override] if side.override is not None else [],
+        reasons=[
+            *side.reasons,
+            *(_audit(o) for o in overrides if o.kind == "accept-increase" and o.applied),
+            *(text for _, text in from_problems),
+        ],
+        overrides=overrides,
     )

@@ -96,7 +96,8 @@ def release_status(verdict: Verdict) -> tuple[StatusState, str]:
     if state == "open":
         return "success", status_description(reason or "error budgets allow releases")
     prefix = "releases paused" if state == "paused" else "rollback"
-    text = f"{prefix}: {reason}" if reason else prefix
+    # The engine's reasons already start with the state ("releases paused: ...").
+    text = reason if reason.startswith(prefix) else (f"{prefix}: {reason}" if reason else prefix)
     return "failure", status_description(text, STATUS_DESCRIPTION_LIMIT)
 
 

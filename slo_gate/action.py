@@ -1,0 +1,229 @@
+"""``slo-gate action``: the GitHub Action's entry point (``action.yml`` runs it).
+
+Reads the inputs and the step's environment (as a mapping), runs the gate through
+``check.perform_check`` — or, in ``publish`` mode, takes a fork PR's verdict from an artifact —
+and publishes: check run with annotations, one PR comment, the release status, the job summary
+and the step outputs. Fork PRs (a read-only token) publish nothing but the job summary and the
+files that a ``workflow_run`` workflow uploads and publishes later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from slo_gate.check import CheckOptions, perform_check
+from slo_gate.config.inputs import (
+    ActionInputs,
+    GitHubContext,
+    pull_request_number,
+    target_sha,
+    token_is_read_only,
+)
+from slo_gate.config.policy import Policy
+from slo_gate.engine.release import exit_code
+from slo_gate.errors import GitHubError, SloGateError
+from slo_gate.gha import GhaWriter, verdict_outputs
+from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
+from slo_gate.github.client import GitHubClient, make_client
+from slo_gate.github.publish import (
+    PublishSettings,
+    PublishTarget,
+    Rendered,
+    publish_verdict,
+    read_pr_labels,
+    resolve_identity,
+)
+from slo_gate.measurements import Annotation
+from slo_gate.render.annotations import verdict_annotations
+from slo_gate.render.json_out import render_json
+from slo_gate.render.markdown import render_markdown
+from slo_gate.verdict import Override, Verdict
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Published:
+    verdict: Verdict
+    annotations: Sequence[Annotation]
+    status_context: str
+
+
+def _label_overrides(
+    client: GitHubClient | None, pr: int | None, read_only: bool
+) -> Callable[[Policy, datetime], tuple[Override | None, Override | None]]:
+    """Read the PR's labels from the API (never the payload) once the policy names them."""
+
+    def read(policy: Policy, now: datetime) -> tuple[Override | None, Override | None]:
+        if client is None or pr is None or read_only:
+            return None, None
+        names = {policy.release.override_label, policy.release.accept_increase_label}
+        labels = {lab.name: lab for lab in read_pr_labels(client.repo(), pr, audit=names)}
+
+        def as_override(name: str, kind: str) -> Override | None:
+            lab = labels.get(name)
+            if lab is None:
+                return None
+            return Override.model_validate(
+                {
+                    "kind": kind,
+                    "by": lab.applied_by or "unknown",
+                    "reason": f"label {name} on pull request #{pr}",
+                    "at": lab.applied_at or now,
+                    "source": "label",
+                }
+            )
+
+        return (
+            as_override(policy.release.override_label, "release-freeze"),
+            as_override(policy.release.accept_increase_label, "accept-increase"),
+        )
+
+    return read
+
+
+def _write(workspace: Path, relative: str, text: str) -> None:
+    if not relative:
+        return
+    path = workspace / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _check(
+    inputs: ActionInputs,
+    ctx: GitHubContext,
+    env: Mapping[str, str],
+    clock: Clock,
+    client: GitHubClient | None,
+    pr: int | None,
+    read_only: bool,
+    gha: GhaWriter,
+) -> Published:
+    workspace = Path(ctx.workspace or ".") / inputs.working_directory
+    config = workspace / inputs.config
+    run = perform_check(
+        CheckOptions(
+            config=config if config.is_file() or inputs.config != ".github/slo-gate.yml" else None,
+            workspace=workspace,
+            history_store=inputs.history or None,
+            mode="release" if inputs.mode == "release" else "pr",
+            junit=inputs.junit,
+            playwright=inputs.playwright,
+            token=inputs.token,
+            no_record=read_only,
+            labels=_label_overrides(client, pr, read_only),
+        ),
+        env,
+        clock,
+    )
+    for line in run.log:
+        gha.log(line)
+    return Published(run.verdict, run.annotations, run.loaded.policy.release.status_context)
+
+
+def _from_artifact(
+    inputs: ActionInputs, event: Mapping[str, Any], client: GitHubClient
+) -> tuple[Published, PublishTarget]:
+    info = workflow_run_info(event)
+    files = fetch_verdict_artifact(client.repo(), info.run_id, inputs.artifact_name)
+    verdict = Verdict.model_validate_json(files.files["verdict.json"])
+    prs = find_pull_requests(client.repo(), info)
+    target = PublishTarget(info.head_sha, prs[0] if prs else None)
+    return Published(verdict, verdict_annotations(verdict, None), "slo-gate/release"), target
+
+
+def run_action(env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
+    """Run the gate as a workflow step; user errors become ``::error`` lines and exit codes."""
+    gha = GhaWriter(env, out)
+    try:
+        inputs = ActionInputs.from_env(env)
+        gha.add_mask(inputs.token)
+        return _run(inputs, env, gha, clock)
+    except SloGateError as exc:
+        gha.error(exc.message + (f" — fix: {exc.fix}" if exc.fix else ""), title="slo-gate")
+        return int(exc.exit_code)
+
+
+def _run(inputs: ActionInputs, env: Mapping[str, str], gha: GhaWriter, clock: Clock) -> int:
+    ctx = GitHubContext.from_env(env)
+    event = ctx.load_event() if ctx.event_path else {}
+    full_env = {**env, "GITHUB_TOKEN": inputs.token}
+    client = make_client(full_env) if inputs.token and ctx.repository else None
+    read_only = token_is_read_only(ctx, event)
+    if inputs.mode == "publish":
+        if client is None:
+            raise GitHubError(
+                "publish mode needs a token and GITHUB_REPOSITORY",
+                fix="run it in a workflow_run workflow with github-token",
+            )
+        published, target = _from_artifact(inputs, event, client)
+    else:
+        pr = pull_request_number(ctx.event_name, event)
+        target = PublishTarget(target_sha(ctx.event_name, event, ctx.sha), pr, read_only)
+        published = _check(inputs, ctx, full_env, clock, client, pr, read_only, gha)
+    verdict = published.verdict
+    summary = render_markdown(verdict)
+    workspace = Path(ctx.workspace or ".") / inputs.working_directory
+    _write(workspace, inputs.json_path, render_json(verdict))
+    _write(workspace, inputs.markdown, summary)
+    gha.append_summary(summary)
+    gha.set_outputs(verdict_outputs(verdict, summary))
+    for annotation in list(published.annotations)[:10]:
+        level = "error" if annotation.level == "failure" else annotation.level
+        gha.annotate(
+            level,
+            annotation.message,
+            title=annotation.title,
+            file=annotation.path,
+            line=annotation.start_line,
+        )
+    if client is not None and not read_only:
+        _publish(inputs, client, published, summary, target, ctx, gha)
+    elif read_only:
+        gha.notice(
+            "read-only token (a fork pull request): the verdict is in the job summary "
+            "and the files; publish it from a workflow_run workflow (docs/workflows)"
+        )
+    if client is not None:
+        gha.log(client.summary())
+    return exit_code(verdict.decision, verdict.mode) if inputs.mode != "publish" else 0
+
+
+def _publish(
+    inputs: ActionInputs,
+    client: GitHubClient,
+    published: Published,
+    summary: str,
+    target: PublishTarget,
+    ctx: GitHubContext,
+    gha: GhaWriter,
+) -> None:
+    verdict = published.verdict
+    title = f"slo-gate: {verdict.decision}" + (
+        f", release {verdict.release.state}" if verdict.release.state != "open" else ""
+    )
+    settings = PublishSettings(
+        check_name=inputs.check_name,
+        comment=inputs.comment,
+        comment_key=inputs.comment_key,
+        status_context=inputs.status_context or published.status_context,
+        details_url=ctx.run_url,
+        identity=resolve_identity(client.github),
+    )
+    try:
+        publish_verdict(
+            client.repo(),
+            verdict,
+            Rendered(title, summary, summary, "", tuple(published.annotations)),
+            target,
+            settings,
+        )
+    except GitHubError as exc:
+        if inputs.fail_on_error:
+            raise
+        gha.warning(f"publishing failed: {exc.message}", title="slo-gate")

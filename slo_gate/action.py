@@ -121,6 +121,8 @@ def _check(
         env,
         clock,
     )
+    if run.loaded.path is None:
+        gha.notice(f"no policy file at {inputs.config}: the built-in default policy applies")
     for line in run.log:
         gha.log(line)
     return Published(run.verdict, run.annotations, run.loaded.policy.release.status_context)

@@ -3,7 +3,11 @@
     python examples/generate_history.py > examples/history-seed.jsonl
 
 Widget sizes drift upwards over the month, ending a little below the example build, so that a
-check of ``examples/widgets/dist`` shows deltas and a 30-day P95 of the largest widget.
+check of ``examples/widgets/dist`` shows deltas and a 30-day P95 of the largest widget. Each
+record also carries the build time and the visual-test counts of its run (from a second seeded
+generator, so the sizes and commits stay what they were): builds take 2-4 minutes with two slow
+days, and one visual regression on 14 October fails 6 of 120 screenshots, so the monthly
+report (``slo-gate report --month 2026-10``) has build-time statistics and a visual pass rate.
 """
 
 from __future__ import annotations
@@ -21,8 +25,33 @@ BASE = {
 }
 
 
+SLOW_BUILD_DAYS = {8: 312.0, 21: 295.0}  # seconds: one over the 5 min limit, one close
+VISUAL_REGRESSION_DAY = 13  # 14 October: 6 of 120 screenshot tests fail
+VISUAL_TESTS = 120
+
+
+def _run_extras(day: int, rng: random.Random) -> dict[str, object]:
+    """Build time (s) and test counts of one day's run; deterministic."""
+    build = SLOW_BUILD_DAYS.get(day, round(rng.uniform(120.0, 240.0), 1))
+    failed = 6 if day == VISUAL_REGRESSION_DAY else 0
+    flaky = 1 if day % 10 == 4 else 0
+    visual = {
+        "total": VISUAL_TESTS,
+        "passed": VISUAL_TESTS - failed,
+        "failed": failed,
+        "flaky": flaky,
+        "skipped": 0,
+    }
+    counts = {"total": 480, "passed": 480 - failed, "failed": failed, "errored": 0}
+    return {
+        "build_time_s": build,
+        "tests": {"counts": {**counts, "skipped": 0, "flaky": flaky}, "visual": visual},
+    }
+
+
 def records() -> list[dict[str, object]]:
     rng = random.Random(7)  # noqa: S311 - example data
+    extras = random.Random(11)  # noqa: S311 - a second stream: sizes above stay unchanged
     out: list[dict[str, object]] = []
     start = datetime(2026, 10, 1, 14, 0, tzinfo=UTC)
     for day in range(31):
@@ -54,6 +83,7 @@ def records() -> list[dict[str, object]]:
                     "widgets": widgets,
                     "total": dict(zip(("raw", "gzip", "brotli"), total, strict=True)),
                 },
+                **_run_extras(day, extras),
             }
         )
     return out

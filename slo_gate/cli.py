@@ -24,6 +24,7 @@ from slo_gate.errors import ExitCode, SloGateError, UsageError
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import render_terminal
+from slo_gate.report.command import add_report_parser, args_from_namespace, run_report
 
 Clock = Callable[[], datetime]
 
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=["policy", "verdict"])
+    add_report_parser(sub)
     return parser
 
 
@@ -197,6 +199,9 @@ def main(
             return run_check(args, environ, out, clock or (lambda: datetime.now(UTC)))
         if args.command == "action":
             return run_action(environ, out, clock or (lambda: datetime.now(UTC)))
+        if args.command == "report":
+            report_args = args_from_namespace(args)
+            return run_report(report_args, environ, out, clock or (lambda: datetime.now(UTC)))
         if args.command == "validate":
             return run_validate(args, out)
         out.write(schema_text(args.which))

@@ -18,6 +18,7 @@ ZWSP = "\u200b"
 REPLACEMENT = "\ufffd"
 
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Characters that start Markdown inline syntax. '<', '>' and '&' become entities instead.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
@@ -68,7 +69,9 @@ def md_text(text: str, *, issue_refs: bool = False) -> str:
     become spaces (a newline could start a heading, a list or a table row).
     """
     one_line = _LINE_BREAKS.sub(" ", strip_controls(text))
-    escaped = "".join(_HTML_ENTITIES.get(c, c) for c in one_line)
+    # Quotes are not Markdown syntax: only &, < and > become entities (an entity's '#' would
+    # be escaped below and show as "&\#39;").
+    escaped = "".join(_MD_ENTITIES.get(c, c) for c in one_line)
     escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
     escaped = neutralise_mentions(escaped)
     return neutralise_issue_refs(escaped) if issue_refs else escaped

@@ -1,0 +1,625 @@
+"""The monthly SLO report as Markdown, with Mermaid ``xychart-beta`` charts (GitHub renders them).
+
+Pure: a ``Report`` in, text out. The formatting helpers here are shared with the HTML renderer
+so that both say the same numbers the same way. Untrusted text (widget names, issue titles and
+sections, problem messages, links found in issue bodies) goes through ``render.escape``; charts
+carry only numbers and day labels that slo-gate made, never user text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from slo_gate.config.units import format_duration
+from slo_gate.formatting import UNIT_RULE, fmt_bytes, short_bytes
+from slo_gate.render.escape import md_code, md_table_cell, md_text
+from slo_gate.report.model import (
+    Alert,
+    BudgetStatus,
+    DailyPoint,
+    DataIncident,
+    IncidentIssue,
+    Report,
+    SizeTrend,
+    SloPerformance,
+    Trend,
+)
+
+ICONS = {
+    "pass": "✅",
+    "warn": "⚠️",
+    "fail": "❌",
+    "no-data": "➖",
+    "ok": "✅",
+    "pause": "⏸️",
+    "rollback": "⏪",
+    "insufficient-data": "➖",
+    "better": "↗️ better",
+    "worse": "↘️ worse",
+    "same": "→ same",
+    "linked": "✅ linked in time",
+    "late": "⚠️ linked after 48 h",
+    "missing": "❌ no review linked within 48 h",
+    "pending": "⏳ 48 h not over",
+}
+_SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/%#?&=+-]*$")
+MAX_SECTION_CELL = 300
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def fmt_number(value: float | None, unit: str) -> str:
+    """A value in its unit: % with 3 decimals, ms and bytes exact, durations readable."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value:.3f} %"
+    if unit == "ms":
+        return f"{value:g} ms"
+    if unit == "s":
+        return format_duration(round(value, 3))
+    if unit == "bytes":
+        return fmt_bytes(value)
+    return f"{value:g} {unit}"
+
+
+def fmt_change(value: float | None, unit: str) -> str:
+    """A signed change: percentage points for rates, bytes exact, durations in seconds."""
+    if value is None:
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    size = abs(value)
+    if unit == "%":
+        return f"{sign}{size:.3f} pp"
+    if unit == "bytes":
+        return f"{sign}{short_bytes(size)} ({sign}{int(size):,} B)"
+    if unit == "s":
+        return f"{sign}{size:g} s"
+    return f"{sign}{size:g} {unit}"
+
+
+def fmt_share(ratio: float | None, digits: int = 1) -> str:
+    return "–" if ratio is None else f"{ratio * 100:.{digits}f} %"
+
+
+def fmt_eta(seconds: float | None) -> str:
+    """Time to exhaustion: "not burning" when None, "exhausted" at 0, else days and hours."""
+    if seconds is None:
+        return "not burning"
+    if seconds <= 0:
+        return "exhausted"
+    days, rest = divmod(int(seconds), 86400)
+    hours = rest // 3600
+    return f"{days} d {hours} h" if days else f"{hours} h {rest % 3600 // 60} min"
+
+
+def fmt_time(moment: datetime | None, tz: str) -> str:
+    """A time in the report's time zone, with the zone's abbreviation."""
+    if moment is None:
+        return "–"
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def safe_url(url: str) -> str | None:
+    """An https URL without spaces, quotes or brackets, else None (the text is shown instead)."""
+    return url if _SAFE_URL.match(url) else None
+
+
+def period_title(report: Report) -> str:
+    p = report.period
+    if p.kind == "month":
+        return f"{p.start.astimezone(ZoneInfo(p.timezone)):%B %Y} ({p.label})"
+    return f"rolling {p.label}"
+
+
+def slo_limits(slo: SloPerformance) -> str:
+    sign = "≥" if slo.comparison == ">=" else "≤"
+    return "–" if slo.target is None else f"{sign} {fmt_number(slo.target, slo.unit)}"
+
+
+# ----------------------------------------------------------------------------- Mermaid
+
+
+def _axis_range(values: Sequence[float], extra: Sequence[float]) -> tuple[float, float]:
+    every = [*values, *extra]
+    lo, hi = min(every), max(every)
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 1.0
+    return lo - pad, hi + pad
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def mermaid_chart(
+    title: str,
+    y_label: str,
+    lines: Sequence[Sequence[DailyPoint]],
+    *,
+    bar: bool = False,
+    reference: float | None = None,
+) -> list[str]:
+    """An ``xychart-beta`` of daily values; days without data in every series are left out.
+
+    Mermaid has no gaps in a line, so a day missing from one series but not another repeats
+    that series' previous value (said in the caption). ``reference`` draws the limit as a flat
+    line. Titles and labels are slo-gate's own words (no user text reaches the chart).
+    """
+    days = [p.day for p in lines[0]] if lines else []
+    keep = [i for i, _ in enumerate(days) if any(s[i].value is not None for s in lines)]
+    if not keep:
+        return []
+    series: list[list[float]] = []
+    for s in lines:
+        last: float | None = next((s[i].value for i in keep if s[i].value is not None), None)
+        row = []
+        for i in keep:
+            value = s[i].value
+            last = value if value is not None else last
+            row.append(last if last is not None else 0.0)
+        series.append(row)
+    flat = [v for row in series for v in row]
+    cut = 8 if days[keep[0]][:7] == days[keep[-1]][:7] else 5  # "07", or "10-07" across months
+    lo, hi = _axis_range(flat, [reference] if reference is not None else [])
+    out = [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{title}"',
+        "    x-axis [" + ", ".join(f'"{days[i][cut:]}"' for i in keep) + "]",
+        f'    y-axis "{y_label}" {_num(lo)} --> {_num(hi)}',
+    ]
+    kind = "bar" if bar else "line"
+    out += [f"    {kind} [" + ", ".join(_num(v) for v in row) + "]" for row in series]
+    if reference is not None:
+        out.append("    line [" + ", ".join(_num(reference) for _ in keep) + "]")
+    out.append("```")
+    return out
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def _header(report: Report) -> list[str]:
+    p = report.period
+    c = report.coverage
+    lines = [
+        f"# SLO report: {period_title(report)}",
+        "",
+        f"Period {fmt_time(p.start, p.timezone)} to {fmt_time(p.end, p.timezone)} "
+        f"(time zone {md_code(p.timezone)}); budgets as of {fmt_time(p.as_of, p.timezone)}; "
+        f"generated {fmt_time(report.generated_at, 'UTC')}.",
+        "",
+    ]
+    if c.partial:
+        lines += ["> [!NOTE]", f"> Partial data: {md_text(c.note)}.", ""]
+    return lines
+
+
+def _summary(report: Report) -> list[str]:
+    counts: dict[str, int] = {}
+    for slo in report.performance.slos:
+        counts[slo.status] = counts.get(slo.status, 0) + 1
+    met = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    spent = [b for b in report.budgets if b.state in ("pause", "rollback")]
+    lines = ["## Summary", "", f"- SLOs this period: {met}."]
+    if spent:
+        lines += [
+            f"- Error budget {md_code(b.slo_id)}: {ICONS[b.state]} {b.state} "
+            f"({fmt_share(b.budget.consumed if b.budget else None)} consumed)."
+            for b in spent
+        ]
+    else:
+        lines.append("- Every error budget is below the pause threshold.")
+    found = len(report.incidents.found)
+    issues = len(report.incidents.issues)
+    flagged = sum(1 for i in report.incidents.issues if i.flagged)
+    issue_text = (
+        f"{issues} incident issue(s), {flagged} without a review within 48 h"
+        if report.incidents.issues_read
+        else "incident issues not read"
+    )
+    lines.append(f"- Incidents: {found} SLO-violating period(s) found in the data; {issue_text}.")
+    if report.alerts:
+        lines.append(f"- Firing alerts: {len(report.alerts)} (see error budgets).")
+    return [*lines, ""]
+
+
+def _slo_row(slo: SloPerformance) -> str:
+    return (
+        f"| {md_code(slo.id, in_table=True)} | {ICONS[slo.status]} {slo.status} | "
+        f"{fmt_number(slo.value, slo.unit)} | {slo_limits(slo)} | "
+        f"{fmt_number(slo.warning, slo.unit)} | {slo.samples:,} | {md_table_cell(slo.detail)} |"
+    )
+
+
+def _performance(report: Report) -> list[str]:
+    perf = report.performance
+    lines = [
+        "## 1. SLO performance",
+        "",
+        "| SLO | status | value | target | warning | n | detail |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        *(_slo_row(s) for s in perf.slos),
+        "",
+    ]
+    lines += _availability(report)
+    lines += _latency(report)
+    lines += _build_time(report)
+    lines += _bundles(report)
+    lines += _pass_rates(report)
+    return lines
+
+
+def _availability(report: Report) -> list[str]:
+    daily = report.performance.availability_daily
+    slo = next(s for s in report.performance.slos if s.id == "mcp-availability")
+    lines = ["### Availability", ""]
+    chart = mermaid_chart("Availability per day (%)", "%", [daily], reference=slo.target)
+    if not chart:
+        return [*lines, f"No availability data: {md_text(slo.detail)}.", ""]
+    worst = min((p for p in daily if p.value is not None), key=lambda p: p.value or 0.0)
+    return [
+        *lines,
+        *chart,
+        "",
+        f"Flat line: the {fmt_number(slo.target, '%')} target. Worst day {worst.day}: "
+        f"{fmt_number(worst.value, '%')} of {worst.samples:,} requests.",
+        "",
+    ]
+
+
+def _latency(report: Report) -> list[str]:
+    stats = report.performance.latency
+    lines = ["### Latency (P95 per location)", ""]
+    if not stats:
+        return [*lines, "No latency data.", ""]
+    lines += [
+        "| location | n | P95 | limit | within the limit |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for s in stats:
+        share = None if s.valid == 0 else s.within / s.valid
+        lines.append(
+            f"| {md_table_cell(s.location)} | {s.n:,} | {fmt_number(s.p95_ms, 'ms')} | "
+            f"{fmt_number(s.limit_ms, 'ms')} | {s.within:,} ({fmt_share(share, 2)}) |"
+        )
+    lines.append("")
+    series = [s.daily_within for s in stats if s.daily_within]
+    if series:
+        lines += mermaid_chart(
+            "Requests within the latency limit per day (%)", "%", series, reference=95.0
+        )
+        names = ", ".join(md_text(s.location) for s in stats if s.daily_within)
+        lines += ["", f"Lines in order: {names}; flat line: 95 %.", ""]
+    return lines
+
+
+def _build_time(report: Report) -> list[str]:
+    b = report.performance.build_time
+    lines = ["### Build time", ""]
+    if b is None:
+        return [*lines, "No build time recorded in the period.", ""]
+    return [
+        *lines,
+        "| n | median | P95 | max | within the limit |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        f"| {b.n:,} | {fmt_number(b.median_s, 's')} | {fmt_number(b.p95_s, 's')} | "
+        f"{fmt_number(b.max_s, 's')} | {b.within:,} of {b.n:,} "
+        f"(limit {fmt_number(b.limit_s, 's')}) |",
+        "",
+        "Percentiles are nearest-rank (the ⌈p·n⌉-th smallest).",
+        "",
+    ]
+
+
+def _size_row(t: SizeTrend, name: str) -> str:
+    pct = "–" if t.change_pct is None else f"{t.change_pct:+.2f} %"
+    return (
+        f"| {name} | {fmt_number(t.first, 'bytes')} | {fmt_number(t.last, 'bytes')} | "
+        f"{fmt_change(t.change, 'bytes')} ({pct}) | {fmt_number(t.max, 'bytes')} | "
+        f"{fmt_number(t.limit, 'bytes')} | {fmt_change(t.headroom, 'bytes')} | "
+        f"{ICONS[t.status]} {t.status} |"
+    )
+
+
+def _bundles(report: Report) -> list[str]:
+    b = report.performance.bundles
+    lines = ["### Bundle sizes", ""]
+    if b is None:
+        return [*lines, "No bundle sizes recorded in the period.", ""]
+    lines += [
+        f"Sizes are {b.compression} bytes; {UNIT_RULE}.",
+        "",
+        "| widget | first | last | change | max | limit | headroom | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        *(_size_row(w, md_table_cell(w.name)) for w in b.widgets),
+    ]
+    if b.total is not None:
+        lines.append(_size_row(b.total, "**total (unique files)**"))
+        lines += [
+            "",
+            *mermaid_chart(
+                f"All widgets per day ({b.compression} bytes)", "bytes", [b.total.daily]
+            ),
+        ]
+    if b.widgets:
+        lines += [
+            "",
+            *mermaid_chart(
+                f"Each widget per day ({b.compression} bytes)",
+                "bytes",
+                [w.daily for w in b.widgets],
+            ),
+        ]
+        names = ", ".join(md_text(w.name) for w in b.widgets)
+        lines.append(f"\nLines in order: {names}.")
+    return [*lines, ""]
+
+
+def _pass_rates(report: Report) -> list[str]:
+    perf = report.performance
+    lines = ["### CI and visual test pass rates", ""]
+    rows = []
+    for name, rate in (("CI runs", perf.ci), ("visual tests", perf.visual)):
+        if rate is None:
+            rows.append(f"| {name} | – | – | – | – | no data |")
+            continue
+        excluded = ", ".join(f"{n} {k}" for k, n in rate.excluded.items()) or "–"
+        rows.append(
+            f"| {name} | {rate.passed:,} | {rate.failed:,} | {fmt_share(rate.rate, 2)} | "
+            f"{rate.flaky:,} | excluded: {md_table_cell(excluded)} |"
+        )
+    lines += [
+        "| what | passed | failed | pass rate | flaky | notes |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        *rows,
+        "",
+    ]
+    for title, rate in (
+        ("CI pass rate per day (%)", perf.ci),
+        ("Visual pass rate per day (%)", perf.visual),
+    ):
+        if rate is not None and rate.daily:
+            chart = mermaid_chart(title, "%", [rate.daily], bar=True)
+            if chart:
+                lines += [*chart, ""]
+    return lines
+
+
+def _budget_row(b: BudgetStatus) -> str:
+    if b.budget is None:
+        return (
+            f"| {md_code(b.slo_id, in_table=True)} | {ICONS['no-data']} no data | – | – | – | – | "
+            f"– | {md_table_cell(b.note)} |"
+        )
+    bud = b.budget
+    burn = "–" if bud.burn_rate is None else f"{bud.burn_rate:.2f}×"
+    alerts = "; ".join(a.name for a in bud.alerts) or "none"
+    return (
+        f"| {md_code(b.slo_id, in_table=True)} | {ICONS[b.state]} {b.state} | "
+        f"{fmt_share(bud.consumed)} | {fmt_share(bud.remaining)} | {burn} | "
+        f"{fmt_eta(bud.time_to_exhaustion_s)} | {bud.bad:,} of {bud.valid:,} | "
+        f"{md_table_cell(b.note or alerts)} |"
+    )
+
+
+def _budgets(report: Report) -> list[str]:
+    lines = [
+        "## 2. Error budget status",
+        "",
+        "Rolling window ending at the report's as-of time. Burn rate: error ratio / budget over "
+        "the most recent window with enough events (1 d, else 3 d, 7 d, 30 d); time until "
+        "exhaustion: remaining · window / burn rate.",
+        "",
+        "| SLO | state | consumed | remaining | burn rate | time until exhaustion | bad of valid "
+        "| alerts |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        *(_budget_row(b) for b in report.budgets),
+        "",
+    ]
+    if report.alerts:
+        lines += ["Firing alerts:", ""]
+        lines += [
+            f"- {md_code(a.slo_id)} **{a.severity}** {md_code(a.name)}: {md_text(a.message)}"
+            for a in report.alerts
+        ]
+        lines.append("")
+    return lines
+
+
+def _found_row(i: DataIncident, tz: str) -> str:
+    return (
+        f"| {md_code(i.slo_id, in_table=True)} | {fmt_time(i.start, tz)} | {fmt_time(i.end, tz)} | "
+        f"{i.bad:,} of {i.valid:,} | {fmt_share(i.budget_consumed)} | {md_table_cell(i.rule)} |"
+    )
+
+
+def _issue_link(issue: IncidentIssue) -> str:
+    url = safe_url(issue.url)
+    return f"[#{issue.number}]({url})" if url else f"#{issue.number}"
+
+
+def _issue_row(issue: IncidentIssue, tz: str) -> str:
+    return (
+        f"| {_issue_link(issue)} | {md_table_cell(issue.title, issue_refs=True, max_chars=120)} | "
+        f"{fmt_time(issue.opened_at, tz)} | "
+        f"{md_table_cell(issue.root_cause or '–', issue_refs=True, max_chars=MAX_SECTION_CELL)} | "
+        f"{md_table_cell(issue.remediation or '–', issue_refs=True, max_chars=MAX_SECTION_CELL)}"
+        f" | {ICONS[issue.review]} |"
+    )
+
+
+def _incidents(report: Report) -> list[str]:
+    inc = report.incidents
+    tz = report.period.timezone
+    lines = ["## 3. Incidents", "", "### SLO-violating periods found in the data", ""]
+    if inc.found:
+        lines += [
+            "| SLO | start | end | bad events | budget consumed | rule |",
+            "| --- | --- | --- | ---: | ---: | --- |",
+            *(_found_row(i, tz) for i in inc.found),
+            "",
+            "Budget consumed: the period's bad events over the error budget of the whole report "
+            "period (B · its valid events).",
+        ]
+    else:
+        lines.append("None: no window broke an incident rule.")
+    lines += ["", "### Incident issues", ""]
+    if not inc.issues_read:
+        return [*lines, f"Not read: {md_text(inc.note)}.", ""]
+    if not inc.issues:
+        return [*lines, "No incident issue was opened in the period.", ""]
+    lines += [
+        "| issue | title | opened | root cause | remediation | post-incident review |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(_issue_row(i, tz) for i in inc.issues),
+        "",
+    ]
+    for issue in inc.issues:
+        if issue.review_link:
+            lines.append(
+                f"- {_issue_link(issue)} review: {md_code(issue.review_link)} "
+                f"({fmt_time(issue.review_at, tz)})"
+            )
+    return [*lines, ""]
+
+
+def _trend_row(t: Trend) -> str:
+    direction = ICONS[t.direction] if t.direction != "no-data" else "➖ no data"
+    return (
+        f"| {md_code(t.id, in_table=True)} | {fmt_number(t.previous, t.unit)} | "
+        f"{fmt_number(t.current, t.unit)} | {fmt_change(t.change, t.unit)} | {direction} |"
+    )
+
+
+def _trends(report: Report) -> list[str]:
+    t = report.trends
+    if t is None:
+        return []
+    lines = [
+        "## 4. Trends",
+        "",
+        f"Month over month: {md_text(t.previous_label)} → {md_text(report.period.label)}.",
+        "",
+        "| SLO | previous | this period | change | direction |",
+        "| --- | ---: | ---: | ---: | --- |",
+        *(_trend_row(r) for r in t.slos),
+        "",
+    ]
+    if t.worst_widgets:
+        lines += [
+            "Worst widgets (closest to their limit, then fastest growing):",
+            "",
+            "| widget | last | share of limit | change this period |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {md_table_cell(w.name)} | {fmt_number(w.last, 'bytes')} | "
+            f"{fmt_share(w.share_of_limit)} | {fmt_change(w.change, 'bytes')} |"
+            for w in t.worst_widgets
+        ]
+        lines.append("")
+    return lines
+
+
+def _coverage(report: Report) -> list[str]:
+    tz = report.period.timezone
+    lines = [
+        "## Data coverage",
+        "",
+        f"{fmt_share(report.coverage.elapsed_share)} of the period elapsed.",
+        "",
+        "| source | samples | first | last | days with data | note |",
+        "| --- | ---: | --- | --- | ---: | --- |",
+    ]
+    lines += [
+        f"| {s.source} | {s.samples:,} | {fmt_time(s.first, tz)} | {fmt_time(s.last, tz)} | "
+        f"{s.days_with_data} of {s.days} | {md_table_cell(s.note or '–')} |"
+        for s in report.coverage.sources
+    ]
+    return [*lines, ""]
+
+
+def _problems(report: Report) -> list[str]:
+    if not report.problems:
+        return []
+    lines = ["## Problems with the input", ""]
+    for p in report.problems:
+        where = ""
+        if p.path:
+            where = " in " + md_code(p.path + (f":{p.line}" if p.line else ""))
+        lines.append(f"- **{p.level}** {md_code(p.code)}{where}: {md_text(p.message)}")
+    return [*lines, ""]
+
+
+def render_report_markdown(report: Report) -> str:
+    """The whole report: summary, the four sections of SLOS.md, coverage and problems."""
+    parts = [
+        _header(report),
+        _summary(report),
+        _performance(report),
+        _budgets(report),
+        _incidents(report),
+        _trends(report),
+        _coverage(report),
+        _problems(report),
+        [
+            "---",
+            "",
+            "Made by slo-gate. Percentiles are nearest-rank and shown with their n; ratio SLOs "
+            "and budgets follow DESIGN.md (budget B = 1 − target, consumed = bad / (B · valid)).",
+        ],
+    ]
+    return "\n".join(line for part in parts for line in part) + "\n"
+
+
+# ----------------------------------------------------------------------------- alert issues
+
+RESPONSE = {
+    "critical": "respond within 15 minutes (business hours)",
+    "warning": "respond within 1 hour (business hours)",
+}
+
+
+def render_alert_body(
+    slo_id: str, alerts: Sequence[Alert], budget: BudgetStatus | None, now: datetime
+) -> str:
+    """The body of an SLO's alert issue (the publisher adds the hidden marker line above it)."""
+    severity = "critical" if any(a.severity == "critical" for a in alerts) else "warning"
+    lines = [
+        f"## {md_code(slo_id)}: {severity} alert",
+        "",
+        f"Last checked {fmt_time(now, 'UTC')}: {len(alerts)} alert(s) firing; "
+        f"{RESPONSE[severity]} (SLOS.md).",
+        "",
+        "| alert | severity | why |",
+        "| --- | --- | --- |",
+        *(
+            f"| {md_code(a.name, in_table=True)} | {a.severity} | {md_table_cell(a.message)} |"
+            for a in alerts
+        ),
+        "",
+    ]
+    if budget is not None and budget.budget is not None:
+        b = budget.budget
+        burn = "–" if b.burn_rate is None else f"{b.burn_rate:.2f}×"
+        lines += [
+            f"Error budget: {fmt_share(b.consumed)} consumed, {fmt_share(b.remaining)} left, "
+            f"burn rate {burn}, time until exhaustion {fmt_eta(b.time_to_exhaustion_s)} "
+            f"({b.bad:,} bad of {b.valid:,} events in {(b.window_s or 0) / 86400:g} d).",
+            "",
+        ]
+    lines.append("slo-gate updates this issue while the alert fires and closes it when it clears.")
+    return "\n".join(lines) + "\n"
+
+
+def render_alert_cleared(slo_id: str, budget: BudgetStatus | None, now: datetime) -> str:
+    """The comment posted when an SLO's alerts have cleared and its issue is closed."""
+    text = f"Cleared at {fmt_time(now, 'UTC')}: no alert fires for {md_code(slo_id)} any more."
+    if budget is not None and budget.budget is not None:
+        text += f" Error budget {fmt_share(budget.budget.consumed)} consumed."
+    return text + "\n"

@@ -1,0 +1,356 @@
+"""``slo-gate report``: the edge glue that reads the inputs, builds the report and publishes it.
+
+This is I/O: it reads the policy, the history store, the server logs and (when a repository
+and token are there) GitHub, then hands plain data to the pure builder and renderers, writes
+the files, and optionally posts the report issue and syncs the alert issues.
+
+Missing input is never a silent pass: every source that could not be read is named in the
+report's coverage (and problems), and GitHub failures while reading are problems, not crashes.
+Publishing failures are errors (exit code 4): the user asked for an issue and did not get one.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal, TextIO
+
+from slo_gate.collectors.server_logs import collect_server_logs
+from slo_gate.config.loader import load_policy
+from slo_gate.config.policy import BudgetPolicy, Policy
+from slo_gate.config.units import parse_duration
+from slo_gate.engine.ci import RunSummary
+from slo_gate.errors import ExitCode, UsageError
+from slo_gate.events import ServerMeasurement
+from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
+from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
+from slo_gate.github.publish import resolve_identity
+from slo_gate.history.file_store import FileStore
+from slo_gate.history.store import HistoryStore
+from slo_gate.history.workflow_runs import JsonFileRunCache, WorkflowRunReader, read_ci_history
+from slo_gate.measurements import Problem
+from slo_gate.render.report_html import render_report_html
+from slo_gate.render.report_markdown import (
+    render_alert_body,
+    render_alert_cleared,
+    render_report_markdown,
+)
+from slo_gate.report.build import (
+    ReportInput,
+    ServerInput,
+    build_report,
+    month_period,
+    previous_period,
+    window_period,
+)
+from slo_gate.report.model import IncidentIssueData, Period, Report
+
+Clock = Callable[[], datetime]
+GitHubFactory = Callable[[Mapping[str, str]], GitHubClient]
+
+#: collector problems that only say "this line belongs to another window": expected here
+WINDOW_CODES = frozenset({"server-logs-outside-window", "server-logs-future"})
+
+
+@dataclass(frozen=True)
+class ReportArgs:
+    """The parsed command line of ``slo-gate report`` (argparse's Namespace fits)."""
+
+    month: str | None = None
+    window: str | None = None
+    config: Path | None = None
+    workspace: Path | None = None
+    history: Path | None = None
+    markdown: Path | None = None
+    json: Path | None = None
+    html: Path | None = None
+    publish: Literal["issue"] | None = None
+    alerts: bool = False
+    now: datetime | None = None
+    incident_label: str = "incident"
+    offline: bool = False
+
+
+def args_from_namespace(ns: argparse.Namespace) -> ReportArgs:
+    return ReportArgs(
+        month=ns.month,
+        window=ns.window,
+        config=ns.config,
+        workspace=ns.workspace,
+        history=ns.history,
+        markdown=ns.markdown,
+        json=ns.json,
+        html=ns.html,
+        publish=ns.publish,
+        alerts=ns.alerts,
+        now=ns.now,
+        incident_label=ns.incident_label,
+        offline=ns.offline,
+    )
+
+
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``report`` subcommand's arguments (the CLI calls this from ``build_parser``)."""
+    p = sub.add_parser("report", help="the monthly SLO report, alert issues and trends")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", metavar="YYYY-MM", help="a calendar month (policy time zone)")
+    which.add_argument("--window", metavar="DURATION", help="a rolling window ending now, e.g. 30d")
+    p.add_argument("--config", type=Path, help="policy file (default .github/slo-gate.yml)")
+    p.add_argument("--workspace", type=Path, help="project root (default: current folder)")
+    p.add_argument("--history", type=Path, metavar="PATH", help="local history file")
+    p.add_argument("--markdown", type=Path, metavar="PATH", help="write the report as Markdown")
+    p.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON")
+    p.add_argument("--html", type=Path, metavar="PATH", help="write one self-contained HTML page")
+    p.add_argument("--publish", choices=["issue"], help="post (or update) the month's issue")
+    p.add_argument("--alerts", action="store_true", help="open/update/close alert issues")
+    p.add_argument("--now", type=_parse_now, metavar="TIME", help="report as of this ISO time")
+    p.add_argument("--incident-label", default="incident", help="label of incident issues")
+    p.add_argument("--offline", action="store_true", help="do not read GitHub (no CI, no issues)")
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-01T00:00:00Z"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def resolve_period(args: ReportArgs, policy: Policy, now: datetime) -> Period:
+    """``--month`` or ``--window`` as a Period; bad values are usage errors with a fix."""
+    try:
+        if args.month and args.window:
+            raise ValueError("pass either --month or --window, not both")
+        if args.month:
+            return month_period(args.month, policy.timezone, now)
+        if args.window:
+            return window_period(parse_duration(args.window), policy.timezone, now)
+    except ValueError as exc:
+        raise UsageError(
+            str(exc), fix="e.g. --month 2026-10 or --window 30d; the time zone is the policy's"
+        ) from None
+    raise UsageError("no period given", fix="pass --month YYYY-MM or --window 30d")
+
+
+def _store(policy: Policy, workspace: Path, override: Path | None) -> HistoryStore:
+    hist = policy.history
+    path = override if override is not None else workspace / hist.file
+    shown = str(override) if override is not None else hist.file
+    seed = workspace / hist.seed if hist.seed else None
+    return FileStore(path, shown, seed=seed)
+
+
+def _collect(policy: Policy, workspace: Path, start: datetime, end: datetime) -> ServerMeasurement:
+    """The logs counted for exactly ``[start, end)`` (its digest is that window's latencies)."""
+    window = BudgetPolicy(window=(end - start).total_seconds(), min_events=policy.budget.min_events)
+    return collect_server_logs(policy.server, window, workspace, end)
+
+
+def read_server(
+    policy: Policy, workspace: Path, period: Period, previous: Period
+) -> tuple[ServerInput, list[Problem]]:
+    """Three reads of the logs: the period, the budget window at ``as_of``, the previous period.
+
+    Reading three times keeps each digest exact for its window (a P95 of the month, not of
+    the month plus the days around it) at the cost of reading the logs three times.
+    """
+    if not policy.server.logs:
+        return ServerInput(note="no server logs configured (server.logs is empty)"), []
+    now = period.as_of
+    here = _collect(policy, workspace, period.start, now)
+    budget = collect_server_logs(policy.server, policy.budget, workspace, now)
+    before = _collect(policy, workspace, previous.start, previous.end)
+    problems = [p for p in here.problems if p.code not in WINDOW_CODES]
+    problems += [p for p in budget.problems if p.code not in WINDOW_CODES and p not in problems]
+    note = "" if here.lines else "the server logs hold no request"
+    return ServerInput(period=here, budget=budget, previous=before, note=note), problems
+
+
+@dataclass
+class GitHubInputs:
+    client: GitHubClient | None = None
+    runs: list[RunSummary] | None = None
+    ci_note: str = ""
+    issues: list[IncidentIssueData] | None = None
+    issues_note: str = ""
+    problems: list[Problem] | None = None
+
+
+def read_github(
+    args: ReportArgs,
+    env: Mapping[str, str],
+    policy: Policy,
+    workspace: Path,
+    period: Period,
+    previous: Period,
+    factory: GitHubFactory,
+) -> GitHubInputs:
+    """CI runs and incident issues; each failure is a problem and a note, never a crash."""
+    out = GitHubInputs(problems=[])
+    assert out.problems is not None
+    if args.offline or not env.get("GITHUB_REPOSITORY"):
+        why = "--offline" if args.offline else "no GitHub repository (GITHUB_REPOSITORY unset)"
+        out.ci_note = f"CI runs not read: {why}"
+        out.issues_note = f"incident issues not read: {why}"
+        return out
+    client = factory(env)
+    out.client = client
+    cache_dir = workspace / Path(policy.history.file).parent / "runs"
+    history = read_ci_history(
+        WorkflowRunReader(client, JsonFileRunCache(cache_dir)),
+        policy.ci.workflows,
+        policy.ci.branches,
+        since=min(previous.start, period.as_of - timedelta(seconds=policy.budget.window)),
+        now=period.as_of,
+        first_attempts=policy.ci.attempts == "first",
+    )
+    out.problems.extend(history.problems)
+    if history.available:
+        out.runs = history.runs
+    else:
+        out.ci_note = "CI runs not read: see problems"
+    try:
+        out.issues = read_incident_issues(
+            client.repo(), args.incident_label, period.start, period.end
+        )
+    except GitHubApiError as err:
+        out.problems.append(err.to_problem("warn"))
+        out.issues_note = "incident issues not read: see problems"
+    return out
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}", fix="choose a writable path"
+        ) from None
+
+
+# ----------------------------------------------------------------------------- publishing
+
+
+def publish(args: ReportArgs, report: Report, markdown: str, gh: GitHubInputs, out: TextIO) -> None:
+    """``--publish issue`` and ``--alerts``: both need a repository and a token."""
+    if gh.client is None:
+        raise UsageError(
+            "--publish and --alerts need GitHub",
+            fix="set GITHUB_REPOSITORY and GITHUB_TOKEN (in Actions: permissions issues: write), "
+            "and leave out --offline",
+        )
+    repo = gh.client.repo()
+    identity = resolve_identity(gh.client.github)
+    if args.publish == "issue":
+        result = publish_report_issue(repo, report.period, markdown, identity=identity)
+        out.write(f"report issue #{result.number}: {result.action}\n")
+    if args.alerts:
+        by_slo = {b.slo_id: b for b in report.budgets}
+        firing = {a.slo_id for a in report.alerts}
+        bodies = {
+            slo: render_alert_body(
+                slo,
+                [a for a in report.alerts if a.slo_id == slo],
+                by_slo.get(slo),
+                report.generated_at,
+            )
+            for slo in firing
+        }
+        evaluated = [
+            b.slo_id
+            for b in report.budgets
+            if b.budget is not None and not b.budget.insufficient_data
+        ]
+        cleared = {
+            b.slo_id: render_alert_cleared(b.slo_id, b, report.generated_at) for b in report.budgets
+        }
+        for r in sync_alert_issues(
+            repo,
+            report.alerts,
+            bodies,
+            evaluated=evaluated,
+            identity=identity,
+            cleared_comment=cleared,
+        ):
+            out.write(f"alert issue #{r.number} ({r.slo_id}): {r.action}\n")
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def make_report(
+    args: ReportArgs,
+    env: Mapping[str, str],
+    now: datetime,
+    *,
+    store: HistoryStore | None = None,
+    github: GitHubFactory = make_client,
+) -> tuple[Report, GitHubInputs]:
+    """Read everything and build the report (no file written, nothing published)."""
+    workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or ".")
+    loaded = load_policy(args.config, workspace)
+    policy = loaded.policy
+    period = resolve_period(args, policy, now)
+    previous = previous_period(period)
+    store = store or _store(policy, workspace, args.history)
+    records = list(store.read())
+    server, server_problems = read_server(policy, workspace, period, previous)
+    gh = read_github(args, env, policy, workspace, period, previous, github)
+    report = build_report(
+        ReportInput(
+            policy=policy,
+            period=period,
+            now=now,
+            records=records,
+            server=server,
+            ci_runs=gh.runs,
+            ci_note=gh.ci_note,
+            incident_issues=gh.issues,
+            issues_note=gh.issues_note,
+            problems=[*store.problems, *server_problems, *(gh.problems or [])],
+        ),
+        previous,
+    )
+    return report, gh
+
+
+def run_report(
+    args: ReportArgs,
+    env: Mapping[str, str],
+    out: TextIO,
+    clock: Clock,
+    *,
+    store: HistoryStore | None = None,
+    github: GitHubFactory = make_client,
+) -> int:
+    """Build, write and publish; prints a one-screen summary (or the Markdown with no file)."""
+    now = args.now or clock()
+    report, gh = make_report(args, env, now, store=store, github=github)
+    markdown = render_report_markdown(report)
+    if args.markdown:
+        _write(args.markdown, markdown)
+    if args.json:
+        _write(args.json, report.model_dump_json(indent=2) + "\n")
+    if args.html:
+        _write(args.html, render_report_html(report))
+    if not (args.markdown or args.json or args.html):
+        out.write(markdown)
+    else:
+        statuses = ", ".join(f"{s.id} {s.status}" for s in report.performance.slos)
+        out.write(f"SLO report {report.period.label}: {statuses}\n")
+        if report.coverage.partial:
+            out.write(f"partial: {report.coverage.note}\n")
+    if args.publish or args.alerts:
+        publish(args, report, markdown, gh, out)
+    if gh.client is not None:
+        out.write(gh.client.summary() + "\n")
+    return int(ExitCode.OK)

@@ -19,6 +19,7 @@ from slo_gate.action import run_action
 from slo_gate.check import CheckOptions, perform_check
 from slo_gate.config.loader import load_policy
 from slo_gate.config.schema import schema_text
+from slo_gate.context import parse_time_arg
 from slo_gate.engine.release import exit_code
 from slo_gate.errors import ExitCode, SloGateError, UsageError
 from slo_gate.render.json_out import render_json
@@ -27,16 +28,6 @@ from slo_gate.render.terminal import render_terminal
 from slo_gate.report.command import add_report_parser, args_from_namespace, run_report
 
 Clock = Callable[[], datetime]
-
-
-def _parse_now(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-01T00:00:00Z"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--now",
-        type=_parse_now,
+        type=parse_time_arg,
         metavar="TIME",
         help="evaluate as of this ISO 8601 time (default: the clock)",
     )

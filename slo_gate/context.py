@@ -5,9 +5,11 @@ Only the command-line edge builds a ``RunContext``; nothing deeper reads ``os.en
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -24,6 +26,17 @@ class RunContext:
     def baseline_branch(self) -> str | None:
         """Pull requests compare with their base branch; pushes with their own branch."""
         return self.base_branch or self.branch
+
+
+def parse_time_arg(text: str) -> datetime:
+    """An ISO 8601 time from the command line (``--now``); a time without a zone is UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-11-01T00:00:00Z"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _git(workspace: Path, *args: str) -> str | None:

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from slo_gate.collectors.junit import JUnitCase, JUnitFile
+from slo_gate.collectors.paths import glob_regex as paths_glob_regex
 from slo_gate.collectors.playwright import PlaywrightTest, read_playwright, strip_ansi
 from slo_gate.config.policy import TestsPolicy
 from slo_gate.measurements import (
@@ -80,26 +81,7 @@ def truncate_bytes(text: str, limit: int) -> str:
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A policy glob (``**`` any depth, ``*``, ``?``) as a regex over '/'-separated paths."""
-    out: list[str] = []
-    i = 0
-    pattern = pattern.replace("\\", "/").removeprefix("./")
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:[^/]*/)*")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+    return paths_glob_regex(pattern.replace("\\", "/"))
 
 
 def find_reports(

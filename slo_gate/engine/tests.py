@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slo_gate.config.policy import TestsPolicy
+from slo_gate.engine.thresholds import lower_status
 from slo_gate.measurements import TestCounts, TestReport, VisualCounts
 from slo_gate.records import Record, TestRecord
 from slo_gate.verdict import Slo, Status, TestsOut, VisualOut
@@ -47,17 +48,6 @@ def _pct(value: float | None) -> float | None:
 def _days(seconds: float) -> str:
     days = seconds / 86400
     return f"{days:g}d" if days >= 1 else f"{seconds:g}s"
-
-
-def _lower_status(rate: float | None, warning: float | None, critical: float | None) -> Status:
-    """Pass rates must not drop: below critical fails, below warning warns."""
-    if rate is None:
-        return "no-data"
-    if critical is not None and rate < critical:
-        return "fail"
-    if warning is not None and rate < warning:
-        return "warn"
-    return "pass"
 
 
 def window_rate(
@@ -166,7 +156,7 @@ def visual_slo(
     return Slo(
         id=VISUAL_SLO,
         title="Visual test pass rate",
-        status=_lower_status(rate, thresholds.warning, thresholds.critical),
+        status=lower_status(rate, thresholds.warning, thresholds.critical),
         value=_pct(rate),
         unit="%",
         target=_pct(thresholds.critical),

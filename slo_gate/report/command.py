@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -22,6 +22,7 @@ from slo_gate.collectors.server_logs import collect_server_logs
 from slo_gate.config.loader import load_policy
 from slo_gate.config.policy import BudgetPolicy, Policy
 from slo_gate.config.units import parse_duration
+from slo_gate.context import parse_time_arg
 from slo_gate.engine.ci import RunSummary
 from slo_gate.errors import ExitCode, UsageError
 from slo_gate.events import ServerMeasurement
@@ -106,19 +107,9 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--html", type=Path, metavar="PATH", help="write one self-contained HTML page")
     p.add_argument("--publish", choices=["issue"], help="post (or update) the month's issue")
     p.add_argument("--alerts", action="store_true", help="open/update/close alert issues")
-    p.add_argument("--now", type=_parse_now, metavar="TIME", help="report as of this ISO time")
+    p.add_argument("--now", type=parse_time_arg, metavar="TIME", help="report as of this ISO time")
     p.add_argument("--incident-label", default="incident", help="label of incident issues")
     p.add_argument("--offline", action="store_true", help="do not read GitHub (no CI, no issues)")
-
-
-def _parse_now(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2026-11-01T00:00:00Z"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -41,6 +41,7 @@ from slo_gate.measurements import Annotation
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
+from slo_gate.render.trends import trend_charts
 from slo_gate.verdict import Override, Verdict
 
 Clock = Callable[[], datetime]
@@ -51,6 +52,7 @@ class Published:
     verdict: Verdict
     annotations: Sequence[Annotation]
     status_context: str
+    trends: str = ""  # Mermaid charts of the history, for the job summary only
 
 
 def _label_overrides(
@@ -125,7 +127,14 @@ def _check(
         gha.notice(f"no policy file at {inputs.config}: the built-in default policy applies")
     for line in run.log:
         gha.log(line)
-    return Published(run.verdict, run.annotations, run.loaded.policy.release.status_context)
+    policy = run.loaded.policy
+    trends = trend_charts(
+        [*run.history],
+        run.verdict.evaluated_at,
+        policy.bundles.per_widget.critical,
+        policy.build_time.p95.critical,
+    )
+    return Published(run.verdict, run.annotations, policy.release.status_context, trends)
 
 
 def _from_artifact(
@@ -173,7 +182,7 @@ def _run(inputs: ActionInputs, env: Mapping[str, str], gha: GhaWriter, clock: Cl
     workspace = Path(ctx.workspace or ".") / inputs.working_directory
     _write(workspace, inputs.json_path, render_json(verdict))
     _write(workspace, inputs.markdown, summary)
-    gha.append_summary(summary)
+    gha.append_summary(summary + published.trends)
     gha.set_outputs(verdict_outputs(verdict, summary))
     for annotation in list(published.annotations)[:10]:
         level = "error" if annotation.level == "failure" else annotation.level

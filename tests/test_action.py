@@ -148,6 +148,10 @@ def test_pull_request_run_publishes_everything_on_the_head_commit(
     assert out.count("ghs_secret_token_value") == 1  # only in the ::add-mask:: command
     (ours,) = issue.ours()
     assert "## slo-gate: ⏸️ pause" in ours["body"]
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## slo-gate: ⏸️ pause")
+    assert "### Trends: the last 30 days of history" in summary and "```mermaid" in summary
+    assert "```mermaid" not in ours["body"]  # charts go to the job summary only
     # pull requests never write the history
     assert not (tmp_path / ".slo-gate/history.jsonl").exists()
 

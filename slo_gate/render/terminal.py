@@ -7,8 +7,11 @@ from slo_gate.verdict import Verdict
 
 
 def _plain(text: str) -> str:
-    """Untrusted text on one line, without control characters (no terminal escapes)."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text.replace("\n", " "))
+    """Untrusted text on one line, without control characters (no terminal escapes), and never
+    a workflow command: in a GitHub Actions log a line starting with ``::`` or ``##[`` would be
+    obeyed, and a widget name starts a table row."""
+    one_line = "".join(ch if ch.isprintable() else "?" for ch in text.replace("\n", " "))
+    return one_line.replace("::", ":\u200b:").replace("##[", "#\u200b#[")
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:

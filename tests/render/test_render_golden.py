@@ -117,3 +117,14 @@ def test_untrusted_names_stay_in_their_cell() -> None:
     assert row.count(" | ") == 6  # seven cells, no extra pipe from the name
     assert "@octocat" not in text and "@here" not in text
     assert "<img" not in text and "<b>" not in text
+
+
+def test_terminal_output_never_forms_a_workflow_command() -> None:
+    v = _verdict()
+    assert v.bundles is not None
+    hostile = v.bundles.widgets[0].model_copy(update={"name": "::add-mask::x\n::stop-commands::t"})
+    bundles = v.bundles.model_copy(update={"widgets": [hostile, *v.bundles.widgets[1:]]})
+    text = render_terminal(v.model_copy(update={"bundles": bundles}))
+    for line in text.splitlines():
+        assert not line.lstrip().startswith(("::", "##["))
+    assert "add-mask" in text  # still shown, as text

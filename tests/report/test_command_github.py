@@ -34,7 +34,8 @@ class FakeIssues:
         if request.method == "GET" and "/issues" in url:
             return 200, {}, "[]"
         if request.method == "POST" and url.endswith("/issues"):
-            body = json.loads(request.body or b"{}")
+            raw = request.body
+            body = json.loads(raw if isinstance(raw, str | bytes) else b"{}")
             number = len(self.created) + 1
             self.created.append(body)
             issue = {

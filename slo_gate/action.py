@@ -26,6 +26,7 @@ from slo_gate.config.inputs import (
 from slo_gate.config.policy import Policy
 from slo_gate.engine.release import exit_code
 from slo_gate.errors import GitHubError, SloGateError
+from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
 from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
 from slo_gate.github.client import GitHubClient, make_client
@@ -89,11 +90,8 @@ def _label_overrides(
 
 
 def _write(workspace: Path, relative: str, text: str) -> None:
-    if not relative:
-        return
-    path = workspace / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    if relative:
+        write_output(workspace / relative, text)
 
 
 def _check(

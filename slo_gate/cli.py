@@ -21,7 +21,8 @@ from slo_gate.config.loader import load_policy
 from slo_gate.config.schema import schema_text
 from slo_gate.context import parse_time_arg
 from slo_gate.engine.release import exit_code
-from slo_gate.errors import ExitCode, SloGateError, UsageError
+from slo_gate.errors import ExitCode, SloGateError
+from slo_gate.files import write_output
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import render_terminal
@@ -129,23 +130,13 @@ def _options(args: argparse.Namespace) -> CheckOptions:
     )
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror or exc}", fix="choose a writable path"
-        ) from None
-
-
 def run_check(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
     run = perform_check(_options(args), env, clock)
     verdict = run.verdict
     if args.json:
-        _write(args.json, render_json(verdict))
+        write_output(args.json, render_json(verdict))
     if args.markdown:
-        _write(args.markdown, render_markdown(verdict))
+        write_output(args.markdown, render_markdown(verdict))
     source = run.loaded.path or "built-in default policy (SLOS.md)"
     if args.quiet:
         out.write(f"decision: {verdict.decision}\n")

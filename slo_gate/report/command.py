@@ -26,6 +26,7 @@ from slo_gate.context import parse_time_arg
 from slo_gate.engine.ci import RunSummary
 from slo_gate.errors import ExitCode, UsageError
 from slo_gate.events import ServerMeasurement
+from slo_gate.files import write_output
 from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
 from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
 from slo_gate.github.publish import resolve_identity
@@ -218,16 +219,6 @@ def read_github(
     return out
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror or exc}", fix="choose a writable path"
-        ) from None
-
-
 # ----------------------------------------------------------------------------- publishing
 
 
@@ -328,11 +319,11 @@ def run_report(
     report, gh = make_report(args, env, now, store=store, github=github)
     markdown = render_report_markdown(report)
     if args.markdown:
-        _write(args.markdown, markdown)
+        write_output(args.markdown, markdown)
     if args.json:
-        _write(args.json, report.model_dump_json(indent=2) + "\n")
+        write_output(args.json, report.model_dump_json(indent=2) + "\n")
     if args.html:
-        _write(args.html, render_report_html(report))
+        write_output(args.html, render_report_html(report))
     if not (args.markdown or args.json or args.html):
         out.write(markdown)
     else:

@@ -29,13 +29,14 @@ from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError
 from slo_gate.events import ServerMeasurement
-from slo_gate.github.client import GitHubClient, make_client
+from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
 from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
 from slo_gate.history.file_store import FileStore, known_files, pick_baseline
 from slo_gate.history.github_branch import EventContext, GitHubBranchStore
 from slo_gate.history.store import HistoryStore
 from slo_gate.history.workflow_runs import (
     JsonFileRunCache,
+    Listing,
     RunCacheStore,
     WorkflowRunReader,
     read_ci_history,
@@ -187,6 +188,28 @@ def _ci_runs(
     return list(ci.runs)
 
 
+def _build_history(
+    loaded: LoadedPolicy, reader: WorkflowRunReader | None, now: datetime, problems: list[Problem]
+) -> list[BuildSample]:
+    """Past build durations from the Jobs API (jobs read once per run, then cached)."""
+    p = loaded.policy
+    src = p.build_time.from_
+    if reader is None or src is None or not src.workflow:
+        return []
+    try:
+        samples, _ = reader.build_durations(
+            Listing(src.workflow, tuple(p.ci.branches), tuple(p.ci.events)),
+            job_glob=src.job,
+            step_glob=src.step,
+            since=now - timedelta(seconds=p.build_time.window),
+            now=now,
+        )
+    except GitHubApiError as err:
+        problems.append(err.to_problem(p.history.on_api_error))
+        return []
+    return samples
+
+
 def _baseline(
     history: Sequence[Record],
     ctx: RunContext,
@@ -294,6 +317,7 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
     )
     problems.extend(build.problems)
     ci_runs = _ci_runs(loaded, reader, now, problems)
+    past_builds = _build_history(loaded, reader, now, problems)
     run_id = int(ctx.run_id) if ctx.run_id and ctx.run_id.isdigit() else None
     freeze, accept = opts.labels(policy, now) if opts.labels is not None else (None, None)
     verdict = evaluate(
@@ -311,6 +335,7 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
             server=_server(loaded, ctx.workspace, now),
             ci_runs=ci_runs,
             build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
+            build_samples=tuple(past_builds),
             build_time_configured=policy.build_time.from_ is not None,
             override=_override(opts, env, now) or freeze,
             accept_increase=accept,

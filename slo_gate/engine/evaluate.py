@@ -51,6 +51,8 @@ class EngineInput:
     #: this run's build time; None with ``build_time_configured``: no data for this run
     build_this_run: BuildSample | None = None
     build_time_configured: bool = False
+    #: past build durations read from the Jobs API (merged with the history's, run by run)
+    build_samples: Sequence[BuildSample] = ()
     override: Override | None = None
     #: a reviewer accepted a bundle-size increase (the accept-increase label)
     accept_increase: Override | None = None
@@ -96,7 +98,7 @@ def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
         )
     if inp.build_time_configured:
         slo, _ = build_time_slo(
-            build_history(inp.history),
+            [*build_history(inp.history), *inp.build_samples],
             inp.build_this_run,
             inp.now,
             policy.build_time,

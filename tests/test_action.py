@@ -23,11 +23,8 @@ from tests.github.test_publish import (
     body_of,
     calls,
     pr_env,
-    rsps,
     write_event,
 )
-
-__all__ = ["rsps"]  # the fixture, imported for this module's tests
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = [

@@ -6,14 +6,11 @@ import io
 import json
 import stat
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 import responses
-from github import Auth, Github
-from github.Repository import Repository
 
 from slo_gate.errors import GitHubError, InputError
 from slo_gate.github.artifacts import (
@@ -23,30 +20,12 @@ from slo_gate.github.artifacts import (
     find_pull_requests,
     workflow_run_info,
 )
+from tests.github.helpers import make_repo
 
-API = "https://api.github.com"
 WIRE = "https://api.github.com:443/repos/acme/widgets"
 BLOB = "https://results-receiver.actions.example.net/artifact.zip?sig=abc"
 HEAD = "c" * 40
 VERDICT = b'{"schema_version": 1, "decision": "pass"}'
-
-
-def make_repo() -> Repository:
-    gh = Github(
-        auth=Auth.Token("ghs_test_token"),
-        base_url=API,
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-        lazy=True,
-    )
-    return gh.get_repo("acme/widgets")
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def make_zip(members: dict[str, bytes], *, symlink: str | None = None) -> bytes:

@@ -17,8 +17,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
-from github import Auth, Github
-from github.Repository import Repository
 from requests import PreparedRequest
 
 from slo_gate.errors import GitHubError
@@ -34,24 +32,11 @@ from slo_gate.github.issues import (
 )
 from slo_gate.report.build import month_period, window_period
 from slo_gate.report.model import Alert
+from tests.github.helpers import make_repo
 
-API = "https://api.github.com"
 WIRE = "https://api.github.com:443/repos/acme/widgets"
 BOT = "github-actions[bot]"
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def make_repo() -> Repository:
-    gh = Github(
-        auth=Auth.Token("ghs_test_token"),
-        base_url=API,
-        retry=None,
-        per_page=100,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-        lazy=True,
-    )
-    return gh.get_repo("acme/widgets")
 
 
 class FakeIssues:

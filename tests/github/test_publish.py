@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import responses
 from github import Auth, Github
-from github.Repository import Repository
 from requests import PreparedRequest
 
 from slo_gate.config.inputs import (
@@ -51,32 +49,13 @@ from slo_gate.github.publish import (
 )
 from slo_gate.measurements import Annotation
 from slo_gate.verdict import Release, Slo, Status, Verdict
+from tests.github.helpers import API, make_repo
 
-API = "https://api.github.com"
 REPO = f"{API}/repos/acme/widgets"
 # PyGithub sends the default port explicitly; responses matches the URL as sent
 WIRE = "https://api.github.com:443/repos/acme/widgets"
 HEAD = "a" * 40
 MERGE = "b" * 40
-
-
-def make_repo() -> Repository:
-    gh = Github(
-        auth=Auth.Token("ghs_test_token"),
-        base_url=API,
-        retry=None,
-        per_page=100,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-        lazy=True,
-    )
-    return gh.get_repo("acme/widgets")
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def body_of(request: PreparedRequest) -> dict[str, Any]:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from slo_gate.config.policy import BudgetPolicy, CiPolicy  # noqa: E402
 from slo_gate.engine.ci import ci_slo  # noqa: E402
+from slo_gate.engine.window import Span  # noqa: E402
 from slo_gate.github.client import ClientSettings, GitHubClient, make_client  # noqa: E402
 from slo_gate.history.workflow_runs import Listing, MemoryRunCache, WorkflowRunReader  # noqa: E402
 from tests.fakes.github_server import State, make_job, make_run, serve  # noqa: E402
@@ -99,7 +100,9 @@ def main() -> None:
         t0 = time.perf_counter()
         cold = WorkflowRunReader(client(url), cache).sync(listing, since=NOW - WINDOW, now=NOW)
         cold_s = time.perf_counter() - t0
-        slo, _ = ci_slo(cold.runs, CiPolicy(workflows=["ci.yml"]), BudgetPolicy(), NOW)
+        slo, _ = ci_slo(
+            cold.runs, CiPolicy(workflows=["ci.yml"]), BudgetPolicy(), Span.ending(NOW, 7 * 86400)
+        )
         rows.append(
             ("pass rate, cold (30 d)", cold.requests, "<= 15", naive_requests(len(cold.runs)))
         )

@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from slo_gate.config.policy import Policy  # noqa: E402
-from slo_gate.engine.ci import RunSummary  # noqa: E402
 from slo_gate.events import (  # noqa: E402
     EventBucket,
     LatencyDigest,
@@ -40,13 +39,9 @@ from slo_gate.events import (  # noqa: E402
 from slo_gate.records import Record  # noqa: E402
 from slo_gate.render.report_html import render_report_html  # noqa: E402
 from slo_gate.render.report_markdown import render_report_markdown  # noqa: E402
-from slo_gate.report.build import (  # noqa: E402
-    ReportInput,
-    ServerInput,
-    build_report,
-    month_period,
-    previous_period,
-)
+from slo_gate.report.build import ReportInput, ServerInput, build_report  # noqa: E402
+from slo_gate.report.periods import month_period, previous_period  # noqa: E402
+from slo_gate.runs import RunSummary  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -22,9 +22,7 @@ from slo_gate.config.inputs import load_event_file
 from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, run_context
-from slo_gate.engine.build_time import BuildSample
 from slo_gate.engine.bundles import bundle_record
-from slo_gate.engine.ci import RunSummary
 from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError
@@ -44,6 +42,7 @@ from slo_gate.history.workflow_runs import (
 from slo_gate.measurements import Annotation, Measurements, Problem, TestReport
 from slo_gate.records import Record
 from slo_gate.render.annotations import verdict_annotations
+from slo_gate.runs import BuildSample, RunSummary
 from slo_gate.verdict import Override, Verdict
 
 Clock = Callable[[], datetime]

@@ -30,6 +30,7 @@ from typing import Literal, TextIO
 
 from slo_gate.errors import InputError
 from slo_gate.render.escape import truncate_markdown, utf8_len
+from slo_gate.slos import SLO_IDS
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]
@@ -322,18 +323,8 @@ class GhaWriter:
 
 # ---------------------------------------------------------------------------- verdict outputs
 
-SLO_IDS: tuple[str, ...] = (
-    "mcp-availability",
-    "mcp-latency-local",
-    "mcp-latency-remote",
-    "widget-build-time",
-    "widget-bundle-size",
-    "widget-bundle-total",
-    "ci-pass-rate",
-    "visual-pass-rate",
-    "tests",
-)
-"""SLO ids (DESIGN.md); each has a ``slo-<id>`` step output declared in action.yml."""
+#: each SLO id has a ``slo-<id>`` step output declared in action.yml
+
 
 VERDICT_JSON_LIMIT = 512 * 1024
 SUMMARY_OUTPUT_LIMIT = 256 * 1024

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_gate.measurements import Problem, TestCounts, TestFailure
+from slo_gate.slos import SloId
 
 Decision = Literal["pass", "warn", "fail", "pause", "rollback"]
 Status = Literal["pass", "warn", "fail", "no-data"]
@@ -90,7 +91,7 @@ class SlowPeriod(_Out):
 
 
 class Slo(_Out):
-    id: str
+    id: SloId
     title: str = ""
     status: Status
     value: float | None
@@ -217,5 +218,5 @@ class Verdict(_Out):
     overrides: list[Override] = Field(default_factory=list, description="audited overrides")
 
     @property
-    def slo_map(self) -> dict[str, Slo]:
+    def slo_map(self) -> dict[SloId, Slo]:
         return {s.id: s for s in self.slos}

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from slo_gate.errors import InputError
 from slo_gate.gha import (
     ANNOTATIONS_SHOWN_PER_LEVEL,
-    SLO_IDS,
     STEP_SUMMARY_LIMIT,
     GhaWriter,
     compact_verdict_json,
@@ -32,6 +31,7 @@ from slo_gate.gha import (
     verdict_outputs,
 )
 from slo_gate.measurements import Problem
+from slo_gate.slos import SLO_IDS
 from slo_gate.verdict import Release, Slo, Verdict
 
 # ----------------------------------------------------------------------------- runner model

@@ -17,24 +17,18 @@ from datetime import datetime, timedelta
 from slo_gate.config.policy import BudgetPolicy, BuildTimePolicy
 from slo_gate.config.units import format_duration
 from slo_gate.engine.budget import compute_budget
-from slo_gate.engine.ci import event_series, window_label
+from slo_gate.engine.ci import event_series
 from slo_gate.engine.percentiles import nearest_rank
 from slo_gate.engine.thresholds import upper_status
-from slo_gate.verdict import HistoryStat, Slo, Status, worst_status
+from slo_gate.engine.window import Span
+from slo_gate.runs import BuildSample
+from slo_gate.slos import SloId, spec
+from slo_gate.verdict import Budget, HistoryStat, Slo, Status, worst_status
 
-SLO_ID = "widget-build-time"
+SLO_ID: SloId = "widget-build-time"
 #: "≥ 95 % of builds within the critical limit" (DESIGN.md)
 WITHIN_TARGET = 0.95
 P95 = 0.95
-
-
-@dataclass(frozen=True)
-class BuildSample:
-    """One build's duration, when it ran, and the run it came from (to drop duplicates)."""
-
-    at: datetime
-    seconds: float
-    run_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +39,8 @@ class BuildTimeStats:
     within: int
     limit_s: float | None
     window_s: float
+    median_s: float | None = None
+    max_s: float | None = None
 
     @property
     def share_within(self) -> float | None:
@@ -72,10 +68,10 @@ def samples_in_window(
 def build_time_stats(
     history: Sequence[BuildSample],
     this_run: BuildSample | None,
-    now: datetime,
+    span: Span,
     policy: BuildTimePolicy,
 ) -> BuildTimeStats:
-    samples = samples_in_window(history, this_run, now, policy.window)
+    samples = samples_in_window(history, this_run, span.end, span.seconds)
     values = [s.seconds for s in samples]
     limit = policy.p95.critical
     within = sum(1 for v in values if limit is not None and v <= limit)
@@ -85,14 +81,16 @@ def build_time_stats(
         n=len(values),
         within=within,
         limit_s=limit,
-        window_s=policy.window,
+        window_s=span.seconds,
+        median_s=nearest_rank(values, 0.5),
+        max_s=max(values, default=None),
     )
 
 
-def _status(stats: BuildTimeStats, policy: BuildTimePolicy) -> Status:
+def _status(stats: BuildTimeStats, policy: BuildTimePolicy, history_can_fail: bool) -> Status:
     warning, critical = policy.p95.warning, policy.p95.critical
     history_status = upper_status(stats.p95_s, warning, critical)
-    if history_status == "fail":
+    if history_status == "fail" and not history_can_fail:
         history_status = "warn"
     if stats.this_run_s is None:
         return history_status
@@ -104,11 +102,11 @@ def _fmt(seconds: float | None) -> str:
     return "unknown" if seconds is None else format_duration(round(seconds, 3))
 
 
-def describe(stats: BuildTimeStats) -> str:
-    text = f"this run {_fmt(stats.this_run_s)}"
+def describe(stats: BuildTimeStats, label: str) -> str:
+    text = f"this run {_fmt(stats.this_run_s)}" if stats.this_run_s is not None else ""
     if stats.n:
         text += (
-            f"; P95 {_fmt(stats.p95_s)} over {window_label(stats.window_s)} (n={stats.n}, "
+            f"{'; ' if text else ''}P95 {_fmt(stats.p95_s)} over {label} (n={stats.n}, "
             "nearest rank)"
         )
         if stats.share_within is not None and stats.limit_s is not None:
@@ -117,31 +115,53 @@ def describe(stats: BuildTimeStats) -> str:
                 f"within {_fmt(stats.limit_s)}"
             )
     else:
-        text += f"; no build in the last {window_label(stats.window_s)}"
+        text += f"{'; ' if text else ''}no build in {label}"
     return text
 
 
-def build_time_slo(
+def build_time_budget(
     history: Sequence[BuildSample],
     this_run: BuildSample | None,
     now: datetime,
     policy: BuildTimePolicy,
     budget_policy: BudgetPolicy,
+) -> Budget | None:
+    """ "≥ 95 % of builds within the critical limit" over the budget window ending at ``now``."""
+    limit = policy.p95.critical
+    if limit is None:
+        return None
+    samples = samples_in_window(history, this_run, now, budget_policy.window)
+    events = [(s.at, s.seconds <= limit) for s in samples]
+    return compute_budget(
+        event_series(events, now), WITHIN_TARGET, budget_policy, math.floor(now.timestamp())
+    )
+
+
+def build_time_slo(
+    history: Sequence[BuildSample],
+    this_run: BuildSample | None,
+    span: Span,
+    policy: BuildTimePolicy,
+    budget_policy: BudgetPolicy,
+    *,
+    with_budget: bool = True,
+    history_can_fail: bool = False,
 ) -> tuple[Slo, BuildTimeStats]:
-    """The ``widget-build-time`` SLO in seconds, with P95 history and the within-limit budget."""
-    stats = build_time_stats(history, this_run, now, policy)
-    status = _status(stats, policy)
+    """The ``widget-build-time`` SLO in seconds, with P95 over ``span`` and the budget.
+
+    The gate judges this change: a slow history can only warn. The report judges the span
+    (``history_can_fail=True``): a P95 over the limit fails it.
+    """
+    stats = build_time_stats(history, this_run, span, policy)
+    status = _status(stats, policy, history_can_fail)
+    if this_run is None and stats.n == 0:
+        status = "no-data"
     budget = None
-    if policy.p95.critical is not None:
-        limit = policy.p95.critical
-        samples = samples_in_window(history, this_run, now, budget_policy.window)
-        events = [(s.at, s.seconds <= limit) for s in samples]
-        budget = compute_budget(
-            event_series(events, now), WITHIN_TARGET, budget_policy, math.floor(now.timestamp())
-        )
+    if with_budget:
+        budget = build_time_budget(history, this_run, span.end, policy, budget_policy)
     slo = Slo(
         id=SLO_ID,
-        title="Widget build time",
+        title=spec(SLO_ID).title,
         status=status,
         value=stats.this_run_s if stats.this_run_s is not None else stats.p95_s,
         unit="s",
@@ -149,11 +169,11 @@ def build_time_slo(
         warning=policy.p95.warning,
         comparison="<=",
         samples=1 if stats.this_run_s is not None else stats.n,
-        window="this run" if stats.this_run_s is not None else window_label(policy.window),
+        window="this run" if stats.this_run_s is not None else span.label,
         budget=budget,
         history=HistoryStat(
-            percentile=P95, value=stats.p95_s, samples=stats.n, window_s=policy.window
+            percentile=P95, value=stats.p95_s, samples=stats.n, window_s=span.seconds
         ),
-        detail=describe(stats),
+        detail=describe(stats, span.label),
     )
     return slo, stats

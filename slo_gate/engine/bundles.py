@@ -7,14 +7,16 @@ Sizes are compared in the algorithm the policy names (gzip by default). The larg
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.engine.percentiles import nearest_rank
 from slo_gate.engine.thresholds import upper_status
+from slo_gate.engine.window import Span
 from slo_gate.measurements import BundleMeasurement
 from slo_gate.records import BundleRecord, FileRecord, Record, SizeRecord, WidgetRecord
+from slo_gate.slos import spec
 from slo_gate.verdict import (
     Baseline,
     BundlesOut,
@@ -128,16 +130,57 @@ def summarise_bundles(
     )
 
 
+HISTORY_WINDOW_S = 30 * 86400.0
+
+
+def _largest(r: Record, algo: Algo) -> int | None:
+    if r.bundles is None or not r.bundles.widgets:
+        return None
+    return max(_pick(w, algo) for w in r.bundles.widgets.values())
+
+
 def largest_widget_history(
-    history: Sequence[Record], algo: Algo, now: datetime, window: timedelta
+    history: Sequence[Record], algo: Algo, span: Span
 ) -> tuple[float | None, int]:
-    """P95 (nearest rank) of the largest widget over records within ``window`` before ``now``."""
+    """P95 (nearest rank) of the largest widget over the records of ``span``, and its n."""
     values = [
-        float(max(_pick(w, algo) for w in r.bundles.widgets.values()))
+        float(v)
         for r in history
-        if r.bundles is not None and r.bundles.widgets and now - window <= r.recorded_at <= now
+        if span.holds(r.recorded_at) and (v := _largest(r, algo)) is not None
     ]
     return nearest_rank(values, 0.95), len(values)
+
+
+def bundle_history_slos(records: Sequence[Record], policy: BundlesPolicy, span: Span) -> list[Slo]:
+    """Both bundle SLOs as the P95 over the builds recorded in ``span`` (the report's view)."""
+    algo: Algo = policy.compression
+    built = [r for r in records if r.bundles is not None and span.holds(r.recorded_at)]
+    p95_largest, n_largest = largest_widget_history(built, algo, span)
+    totals = [float(_pick(r.bundles.total, algo)) for r in built if r.bundles is not None]
+    p95_total = nearest_rank(totals, 0.95)
+    out = []
+    for slo_id, value, n, limits, what in (
+        ("widget-bundle-size", p95_largest, n_largest, policy.per_widget, "the largest widget"),
+        ("widget-bundle-total", p95_total, len(totals), policy.total, "the unique-file total"),
+    ):
+        why = (
+            f"P95 over {n} builds of {what} ({algo})" if n else f"no build recorded in {span.label}"
+        )
+        out.append(
+            Slo(
+                id=slo_id,  # type: ignore[arg-type]
+                title=f"{spec(slo_id).title} (P95, {algo})",  # type: ignore[arg-type]
+                status=upper_status(value, limits.warning, limits.critical),
+                value=value,
+                unit="bytes",
+                target=limits.critical,
+                warning=limits.warning,
+                samples=n,
+                window=span.label,
+                detail=why,
+            )
+        )
+    return out
 
 
 def bundle_slos(
@@ -148,11 +191,10 @@ def bundle_slos(
 ) -> list[Slo]:
     algo: Algo = policy.compression
     largest = max(out.widgets, key=lambda w: _pick(w, algo), default=None)
-    window = timedelta(days=30)
-    p95, n = largest_widget_history(history, algo, now, window)
+    p95, n = largest_widget_history(history, algo, Span.ending(now, HISTORY_WINDOW_S))
     size_slo = Slo(
         id="widget-bundle-size",
-        title=f"Largest widget ({algo})",
+        title=f"{spec('widget-bundle-size').title} ({algo})",
         status=upper_status(
             _pick(largest, algo) if largest else None,
             policy.per_widget.warning,
@@ -164,12 +206,12 @@ def bundle_slos(
         warning=policy.per_widget.warning,
         samples=len(out.widgets),
         window="this run",
-        history=HistoryStat(percentile=0.95, value=p95, samples=n, window_s=window.total_seconds()),
+        history=HistoryStat(percentile=0.95, value=p95, samples=n, window_s=HISTORY_WINDOW_S),
         detail=f"largest widget: {largest.name}" if largest else "no widgets found",
     )
     total_slo = Slo(
         id="widget-bundle-total",
-        title=f"All widgets, unique files ({algo})",
+        title=f"{spec('widget-bundle-total').title} ({algo})",
         status=out.total.status,
         value=_pick(out.total, algo) if out.widgets else None,
         unit="bytes",

@@ -9,8 +9,7 @@ request; a run whose final attempt passed only after a re-run is reported as fla
 A run belongs to the window by its ``created_at``: that is what the GitHub listing filters on,
 so the engine and the reader agree on which runs a window holds.
 
-``RunSummary`` is defined here rather than in the history package because the engine may not
-import the history package (it receives data, not stores); the reader builds these.
+The runs come in as ``slo_gate.runs.RunSummary`` (the workflow-run reader builds them).
 """
 
 from __future__ import annotations
@@ -21,15 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from slo_gate.config.policy import BudgetPolicy, CiPolicy
 from slo_gate.engine.budget import compute_budget
 from slo_gate.engine.thresholds import lower_status
+from slo_gate.engine.window import Span
 from slo_gate.events import RatioSeries
-from slo_gate.verdict import Slo, Status
+from slo_gate.runs import RunSummary
+from slo_gate.slos import SloId, spec
+from slo_gate.verdict import Budget, Slo, Status
 
-SLO_ID = "ci-pass-rate"
+SLO_ID: SloId = "ci-pass-rate"
 
 PASSING = frozenset({"success"})
 FAILING = frozenset({"failure", "timed_out", "startup_failure"})
@@ -38,29 +38,6 @@ EXCLUDED = frozenset({"cancelled", "skipped", "neutral", "action_required"})
 
 Attempts = Literal["final", "first"]
 Outcome = Literal["pass", "fail", "excluded", "in-progress"]
-
-
-class RunSummary(BaseModel):
-    """One workflow run as the listing API shows it (only what the SLOs need).
-
-    ``first_attempt_conclusion`` is filled by the reader for re-run runs when the policy asks for
-    first attempts (the listing only shows the latest attempt); ``None`` means unknown.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: int
-    workflow: str = ""
-    name: str = ""
-    head_branch: str | None = None
-    head_sha: str = ""
-    event: str = ""
-    status: str = "completed"
-    conclusion: str | None = None
-    run_attempt: int = 1
-    created_at: datetime
-    updated_at: datetime | None = None
-    first_attempt_conclusion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,15 +194,6 @@ def event_series(events: Iterable[tuple[datetime, bool]], now: datetime) -> Rati
     return RatioSeries.from_counts(counts, 60)
 
 
-def window_label(seconds: float) -> str:
-    """``7d`` for whole days (the form the policy and the JSON contract use), else hours/s."""
-    if seconds % 86400 == 0:
-        return f"{seconds / 86400:g}d"
-    if seconds % 3600 == 0:
-        return f"{seconds / 3600:g}h"
-    return f"{seconds:g}s"
-
-
 def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
@@ -249,12 +217,20 @@ def ci_slo(
     runs: Sequence[RunSummary],
     policy: CiPolicy,
     budget_policy: BudgetPolicy,
-    now: datetime,
+    span: Span,
+    *,
+    with_budget: bool = True,
 ) -> tuple[Slo, CiPassRate]:
-    """The ``ci-pass-rate`` SLO (percent) with its error budget over the budget window."""
-    window = policy.pass_rate.window
+    """The ``ci-pass-rate`` SLO (percent) over ``span``, with its budget at the span's end.
+
+    The gate passes the pass-rate window ending now (7 days by default); the report its period.
+    """
     result = pass_rate(
-        runs, now=now, window_s=window, attempts=policy.attempts, branches=policy.branches
+        runs,
+        now=span.end,
+        window_s=span.seconds,
+        attempts=policy.attempts,
+        branches=policy.branches,
     )
     status: Status = lower_status(
         _pct(result.rate), _pct(policy.pass_rate.warning), _pct(policy.pass_rate.critical)
@@ -266,23 +242,11 @@ def ci_slo(
         status = "no-data"
         detail = f"insufficient data: {result.n} < {budget_policy.min_events} runs; {detail}"
     budget = None
-    if policy.pass_rate.critical is not None:
-        events = pass_events(
-            runs,
-            now=now,
-            window_s=budget_policy.window,
-            attempts=policy.attempts,
-            branches=policy.branches,
-        )
-        budget = compute_budget(
-            event_series(events, now),
-            policy.pass_rate.critical,
-            budget_policy,
-            math.floor(now.timestamp()),
-        )
+    if policy.pass_rate.critical is not None and with_budget:
+        budget = ci_budget(runs, policy, budget_policy, span.end)
     slo = Slo(
         id=SLO_ID,
-        title="CI pass rate",
+        title=spec(SLO_ID).title,
         status=status,
         value=_pct(result.rate),
         unit="%",
@@ -290,8 +254,29 @@ def ci_slo(
         warning=_pct(policy.pass_rate.warning),
         comparison=">=",
         samples=result.n,
-        window=window_label(window),
+        window=span.label,
         budget=budget,
         detail=detail,
     )
     return slo, result
+
+
+def ci_budget(
+    runs: Sequence[RunSummary], policy: CiPolicy, budget_policy: BudgetPolicy, now: datetime
+) -> Budget | None:
+    """The pass rate's error budget over the budget window ending at ``now``."""
+    if policy.pass_rate.critical is None:
+        return None
+    events = pass_events(
+        runs,
+        now=now,
+        window_s=budget_policy.window,
+        attempts=policy.attempts,
+        branches=policy.branches,
+    )
+    return compute_budget(
+        event_series(events, now),
+        policy.pass_rate.critical,
+        budget_policy,
+        math.floor(now.timestamp()),
+    )

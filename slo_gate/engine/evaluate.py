@@ -16,21 +16,19 @@ from datetime import datetime
 from typing import Literal
 
 from slo_gate.config.policy import Policy
-from slo_gate.engine.build_time import BuildSample, build_time_slo
+from slo_gate.engine.build_time import build_time_slo
 from slo_gate.engine.bundles import bundle_slos, summarise_bundles
-from slo_gate.engine.ci import RunSummary, ci_slo
+from slo_gate.engine.ci import ci_slo
 from slo_gate.engine.release import ReleaseOutcome, apply_override, decide_release
 from slo_gate.engine.server import evaluate_server
 from slo_gate.engine.tests import evaluate_tests, tests_out, visual_history
+from slo_gate.engine.window import Span
 from slo_gate.events import ServerMeasurement
 from slo_gate.measurements import Measurements, Problem
 from slo_gate.records import Record
+from slo_gate.runs import BuildSample, RunSummary
+from slo_gate.slos import BUNDLE_LIMITS, HARD_LIMITS
 from slo_gate.verdict import Decision, Override, Slo, Verdict, worst_decision
-
-#: SLOs whose critical threshold is a hard limit on this change (DESIGN.md: "fail").
-HARD_LIMITS = frozenset({"widget-bundle-size", "widget-bundle-total", "widget-build-time", "tests"})
-#: The limits an accept-increase override (a PR label) turns into audited warnings.
-BUNDLE_LIMITS = frozenset({"widget-bundle-size", "widget-bundle-total"})
 
 
 @dataclass(frozen=True)
@@ -94,19 +92,21 @@ def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
                 visual_history(inp.history),
                 inp.now,
                 min_events=policy.budget.min_events,
+                budget_policy=policy.budget,
             )
         )
     if inp.build_time_configured:
         slo, _ = build_time_slo(
             [*build_history(inp.history), *inp.build_samples],
             inp.build_this_run,
-            inp.now,
+            Span.ending(inp.now, policy.build_time.window),
             policy.build_time,
             policy.budget,
         )
         slos.append(slo)
     if inp.ci_runs is not None:
-        slo, _ = ci_slo(inp.ci_runs, policy.ci, policy.budget, inp.now)
+        span = Span.ending(inp.now, policy.ci.pass_rate.window)
+        slo, _ = ci_slo(inp.ci_runs, policy.ci, policy.budget, span)
         slos.append(slo)
     if inp.server is not None:
         problems.extend(inp.server.problems)

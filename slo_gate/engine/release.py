@@ -20,7 +20,15 @@ from slo_gate.config.policy import BudgetPolicy
 from slo_gate.engine.budget import consumed_exact, exact
 from slo_gate.errors import ExitCode
 from slo_gate.formatting import fmt_value
-from slo_gate.verdict import DECISION_ORDER, Decision, Override, Release, Slo, worst_decision
+from slo_gate.verdict import (
+    DECISION_ORDER,
+    Budget,
+    Decision,
+    Override,
+    Release,
+    Slo,
+    worst_decision,
+)
 
 Mode = Literal["pr", "release"]
 
@@ -50,14 +58,30 @@ def _budget_line(slo: Slo, consumed: Fraction, limit_name: str, limit: float) ->
     )
 
 
+BudgetState = Literal["ok", "pause", "rollback", "insufficient-data"]
+
+
+def budget_state(budget: Budget, policy: BudgetPolicy) -> BudgetState:
+    """What one error budget says about releases: ≥ rollback, ≥ pause, or nothing."""
+    if budget.insufficient_data:
+        return "insufficient-data"
+    consumed = consumed_exact(budget)
+    if consumed >= exact(policy.rollback):
+        return "rollback"
+    if consumed >= exact(policy.pause):
+        return "pause"
+    return "ok"
+
+
 def _budget_state(slo: Slo, policy: BudgetPolicy) -> tuple[Decision, str] | None:
     """pause / rollback for one SLO's budget, or None when it decides nothing."""
-    if slo.budget is None or slo.budget.insufficient_data:
+    if slo.budget is None:
         return None
+    state = budget_state(slo.budget, policy)
     consumed = consumed_exact(slo.budget)
-    if consumed >= exact(policy.rollback):
+    if state == "rollback":
         return "rollback", _budget_line(slo, consumed, "rollback", policy.rollback)
-    if consumed >= exact(policy.pause):
+    if state == "pause":
         return "pause", _budget_line(slo, consumed, "pause releases", policy.pause)
     return None
 

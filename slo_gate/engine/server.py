@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from slo_gate.config.policy import BudgetPolicy, DurationThresholds, ServerPolicy
-from slo_gate.config.units import format_duration
 from slo_gate.engine.budget import compute_budget, exact
-from slo_gate.events import LocationLatency, RatioSeries, ServerMeasurement
+from slo_gate.engine.window import Span, breaching_runs, window_label
+from slo_gate.events import LocationLatency, RatioSeries, ServerMeasurement, WindowCounts
+from slo_gate.slos import LATENCY_IDS, SloId, spec
 from slo_gate.verdict import Budget, BurnAlert, Slo, SlowHour, SlowPeriod, Status
 
 HOUR = 3600
@@ -28,7 +29,7 @@ SLOW_SHARE = Fraction(1, 10)  # SLOS.md: "> 10 % of requests over 1 hour"
 LATENCY_PERCENTILE = 0.95
 LATENCY_TARGET = 0.95  # "P95 ≤ limit" as "≥ 95 % of requests within the limit"
 MAX_LISTED_PERIODS = 10
-LOCATIONS = ("local", "remote")
+LOCATIONS = tuple(LATENCY_IDS)
 
 
 def _utc(epoch_s: int) -> datetime:
@@ -47,34 +48,25 @@ def slow_periods(
     Windows slide by one bucket; a window needs ``min_events`` requests (and at least one) to
     count, so that two slow requests out of three in a quiet hour do not raise an alert.
     """
-    step = series.bucket_s
-    first = now_s - math.floor(window_s)
-    periods: list[SlowPeriod] = []
-    run_start: int | None = None
-    run_end = 0
-    worst: tuple[Fraction, int, int, int] | None = None  # share, start, bad, valid
-    for start in range(first, now_s - HOUR + 1, step):
-        c = series.counts(start, start + HOUR)
-        breach = c.valid > 0 and c.valid >= min_events and Fraction(c.bad, c.valid) > SLOW_SHARE
-        if breach and run_start is not None and start <= run_end:
-            run_end = start + HOUR
-        elif breach:
-            if run_start is not None and worst is not None:
-                periods.append(_period(run_start, run_end, worst))
-            run_start, run_end, worst = start, start + HOUR, None
-        if breach:
-            share = Fraction(c.bad, c.valid)
-            if worst is None or share > worst[0]:
-                worst = (share, start, c.bad, c.valid)
-    if run_start is not None and worst is not None:
-        periods.append(_period(run_start, run_end, worst))
-    return periods
+
+    def breach(c: WindowCounts) -> bool:
+        return c.valid > 0 and c.valid >= min_events and Fraction(c.bad, c.valid) > SLOW_SHARE
+
+    runs = breaching_runs(
+        series, now_s - math.floor(window_s), now_s, HOUR, series.bucket_s, breach
+    )
+    return [_period(run) for run in runs]
 
 
-def _period(start: int, end: int, worst: tuple[Fraction, int, int, int]) -> SlowPeriod:
-    _, w_start, bad, valid = worst
-    hour = SlowHour(start=_utc(w_start), end=_utc(w_start + HOUR), slow=bad, requests=valid)
-    return SlowPeriod(start=_utc(start), end=_utc(end), worst=hour)
+def _period(run: list[tuple[int, WindowCounts]]) -> SlowPeriod:
+    w_start, worst = run[0]
+    for start, c in run[1:]:
+        if Fraction(c.bad, c.valid) > Fraction(worst.bad, worst.valid):
+            w_start, worst = start, c
+    hour = SlowHour(
+        start=_utc(w_start), end=_utc(w_start + HOUR), slow=worst.bad, requests=worst.valid
+    )
+    return SlowPeriod(start=_utc(run[0][0]), end=_utc(run[-1][0] + HOUR), worst=hour)
 
 
 def describe_periods(periods: list[SlowPeriod], limit_ms: float) -> str:
@@ -113,19 +105,16 @@ def _micros(seconds: float) -> int:
     return round(exact(seconds) * 1_000_000)
 
 
-def _window_label(seconds: float) -> str:
-    return format_duration(seconds).replace(" ", "")
-
-
-def _no_data(slo_id: str, title: str, unit: str, window: str, why: str) -> Slo:
+def _no_data(slo_id: SloId, unit: str, window: str, why: str, samples: int = 0) -> Slo:
     return Slo(
         id=slo_id,
-        title=title,
+        title=spec(slo_id).title,
         status="no-data",
         value=None,
         unit=unit,
         target=None,
         window=window,
+        samples=samples,
         detail=why,
     )
 
@@ -140,30 +129,41 @@ def _input_trouble(m: ServerMeasurement) -> str | None:
 
 
 def availability_slo(
-    m: ServerMeasurement, policy: ServerPolicy, budget: BudgetPolicy, now_s: int
+    m: ServerMeasurement,
+    policy: ServerPolicy,
+    budget: BudgetPolicy,
+    span: Span,
+    *,
+    with_budget: bool = True,
 ) -> Slo:
-    """``mcp-availability``: successful / valid requests over the availability window."""
+    """``mcp-availability``: successful / valid requests over ``span``.
+
+    The gate passes the availability window ending now; the report passes its period. The
+    error budget is the policy's, at the end of the span (left out with ``with_budget=False``).
+    """
     thresholds = policy.availability
-    window = _window_label(thresholds.window)
-    title = "MCP server availability"
+    window = span.label
+    slo_id: SloId = "mcp-availability"
     trouble = _input_trouble(m)
     if trouble:
-        return _no_data("mcp-availability", title, "%", window, trouble)
-    counts = m.availability.last(thresholds.window, now_s)
+        return _no_data(slo_id, "%", window, trouble)
+    counts = m.availability.counts(span.start_s, span.end_s)
     if counts.valid == 0 or counts.valid < budget.min_events:
         return _no_data(
-            "mcp-availability",
-            title,
+            slo_id,
             "%",
             window,
             f"insufficient data: {counts.valid} requests in {window} "
             f"(at least {budget.min_events} needed)",
+            counts.valid,
         )
     target = thresholds.critical if thresholds.critical is not None else thresholds.warning
-    slo_budget = None if target is None else compute_budget(m.availability, target, budget, now_s)
+    slo_budget = None
+    if target is not None and with_budget:
+        slo_budget = compute_budget(m.availability, target, budget, span.end_s)
     return Slo(
-        id="mcp-availability",
-        title=title,
+        id=slo_id,
+        title=spec(slo_id).title,
         status=_ratio_status(counts.good, counts.valid, thresholds.warning, thresholds.critical),
         value=counts.good / counts.valid * 100,
         unit="%",
@@ -177,37 +177,49 @@ def availability_slo(
     )
 
 
+def counted_against(measured: LocationLatency, limit_s: float | None) -> bool:
+    """True when the "within the limit" counts were made against the policy's limit."""
+    return limit_s is not None and measured.target_us == _micros(limit_s)
+
+
 def latency_slo(
     m: ServerMeasurement,
     location: str,
     thresholds: DurationThresholds,
     budget: BudgetPolicy,
-    now_s: int,
+    span: Span,
+    *,
+    with_budget: bool = True,
 ) -> Slo:
-    """``mcp-latency-<location>``: the P95 beside the share of requests within the limit."""
-    slo_id, title = f"mcp-latency-{location}", f"MCP server P95 latency ({location})"
-    window = _window_label(budget.window)
+    """``mcp-latency-<location>``: the P95 beside the share of requests within the limit.
+
+    The P95 comes from the measurement's digest, which the collector built over exactly
+    ``span``; the share within the limit is counted over ``span``.
+    """
+    slo_id = LATENCY_IDS[location]
+    window = span.label
     trouble = _input_trouble(m)
     if trouble:
-        return _no_data(slo_id, title, "ms", window, trouble)
+        return _no_data(slo_id, "ms", window, trouble)
     measured = m.latency.get(location)
     if measured is None or measured.digest.n == 0:
-        return _no_data(slo_id, title, "ms", window, f"no {location} request with a latency")
+        return _no_data(slo_id, "ms", window, f"no {location} request with a latency")
     if measured.digest.n < budget.min_events:
         return _no_data(
             slo_id,
-            title,
             "ms",
             window,
             f"insufficient data: {measured.digest.n} {location} requests in {window} "
             f"(at least {budget.min_events} needed)",
+            measured.digest.n,
         )
     p95_us = measured.digest.percentile_us(LATENCY_PERCENTILE)
     assert p95_us is not None
     limit = thresholds.critical
+    counted = counted_against(measured, limit)
     return Slo(
         id=slo_id,
-        title=title,
+        title=spec(slo_id).title,
         status=_upper_status(p95_us, thresholds),
         value=p95_us / 1000,
         unit="ms",
@@ -216,13 +228,17 @@ def latency_slo(
         comparison="<=",
         samples=measured.digest.n,
         window=window,
-        budget=None if limit is None else _latency_budget(measured, limit, budget, now_s),
+        budget=(
+            _latency_budget(measured, limit, budget, span.end_s)
+            if limit is not None and with_budget
+            else None
+        ),
         slow_periods=(
-            slow_periods(measured.series, now_s, budget.window, budget.min_events)
-            if limit is not None and measured.target_us == _micros(limit)
+            slow_periods(measured.series, span.end_s, budget.window, budget.min_events)
+            if counted and with_budget
             else []
         ),
-        detail=_latency_detail(measured, limit, budget, now_s),
+        detail=_latency_detail(measured, limit, span),
     )
 
 
@@ -230,7 +246,7 @@ def _latency_budget(
     measured: LocationLatency, limit_s: float, budget: BudgetPolicy, now_s: int
 ) -> Budget | None:
     """The 5 % budget of "≥ 95 % within the limit", plus the slow-hour alert of SLOS.md."""
-    if measured.target_us != _micros(limit_s):
+    if not counted_against(measured, limit_s):
         return None  # counted against another limit: the detail says so
     result = compute_budget(measured.series, LATENCY_TARGET, budget, now_s)
     periods = slow_periods(measured.series, now_s, budget.window, budget.min_events)
@@ -242,26 +258,24 @@ def _latency_budget(
         message=(
             f"more than 10 % of {measured.location} requests slower than {limit_s * 1000:g} ms "
             f"within an hour, {len(periods)} time(s) in the last "
-            f"{_window_label(budget.window)}: {describe_periods(periods, limit_s * 1000)}"
+            f"{window_label(budget.window)}: {describe_periods(periods, limit_s * 1000)}"
         ),
     )
     return result.model_copy(update={"alerts": [*result.alerts, alert]})
 
 
-def _latency_detail(
-    measured: LocationLatency, limit_s: float | None, budget: BudgetPolicy, now_s: int
-) -> str:
+def _latency_detail(measured: LocationLatency, limit_s: float | None, span: Span) -> str:
     n = measured.digest.n
     p95 = measured.digest.percentile_ms(LATENCY_PERCENTILE)
     text = f"P95 {p95:g} ms of {n} {measured.location} requests"
     if limit_s is None:
         return text
-    if measured.target_us != _micros(limit_s):
+    if not counted_against(measured, limit_s):
         return (
             f"{text}; the logs were counted against {measured.target_us / 1000:g} ms, not the "
             f"policy's {limit_s * 1000:g} ms: collect again with this policy"
         )
-    within = measured.series.last(budget.window, now_s)
+    within = measured.series.counts(span.start_s, span.end_s)
     share = 0.0 if within.valid == 0 else within.good / within.valid * 100
     return (
         f"{text}; {share:.2f} % within {limit_s * 1000:g} ms "
@@ -277,11 +291,9 @@ def evaluate_server(
     ``now`` must be timezone-aware; windows end at ``now`` (to the second) and the collector
     must have read the logs with the same ``now`` and policy.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (UTC)")
-    now_s = math.floor(now.timestamp())
-    slos = [availability_slo(m, policy, budget, now_s)]
+    slos = [availability_slo(m, policy, budget, Span.ending(now, policy.availability.window))]
+    span = Span.ending(now, budget.window)
     for location in LOCATIONS:
         target = getattr(policy.latency, location)
-        slos.append(latency_slo(m, location, target.p95, budget, now_s))
+        slos.append(latency_slo(m, location, target.p95, budget, span))
     return slos

@@ -13,18 +13,23 @@ Pure: the report, the policy, the past visual results and "now" come in as argum
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from slo_gate.config.policy import TestsPolicy
+from slo_gate.config.policy import BudgetPolicy, TestsPolicy
+from slo_gate.engine.budget import compute_budget
 from slo_gate.engine.thresholds import lower_status
+from slo_gate.engine.window import Span, window_label
+from slo_gate.events import RatioSeries
 from slo_gate.measurements import TestCounts, TestReport, VisualCounts
 from slo_gate.records import Record, TestRecord
-from slo_gate.verdict import Slo, Status, TestsOut, VisualOut
+from slo_gate.slos import SloId, spec
+from slo_gate.verdict import Budget, Slo, Status, TestsOut, VisualOut
 
-TESTS_SLO = "tests"
-VISUAL_SLO = "visual-pass-rate"
+TESTS_SLO: SloId = "tests"
+VISUAL_SLO: SloId = "visual-pass-rate"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class WindowRate:
     passed: int
     executed: int
     window_s: float
+    flaky: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.executed - self.passed
 
     @property
     def rate(self) -> float | None:
@@ -45,11 +55,6 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def _days(seconds: float) -> str:
-    days = seconds / 86400
-    return f"{days:g}d" if days >= 1 else f"{seconds:g}s"
-
-
 def window_rate(
     history: Sequence[tuple[datetime, VisualCounts]],
     current: VisualCounts | None,
@@ -58,17 +63,90 @@ def window_rate(
 ) -> WindowRate:
     """Pool the visual results recorded in ``(now - window, now]`` and this run's."""
     start = now - timedelta(seconds=window_s)
-    runs = passed = executed = 0
-    for when, counts in history:
-        if start < when <= now and counts.passed + counts.failed > 0:
-            runs += 1
-            passed += counts.passed
-            executed += counts.passed + counts.failed
-    if current is not None and current.passed + current.failed > 0:
-        runs += 1
-        passed += current.passed
-        executed += current.passed + current.failed
-    return WindowRate(runs=runs, passed=passed, executed=executed, window_s=window_s)
+    counted = [c for when, c in history if start < _utc(when) <= now]
+    if current is not None:
+        counted.append(current)
+    counted = [c for c in counted if c.passed + c.failed > 0]
+    return WindowRate(
+        runs=len(counted),
+        passed=sum(c.passed for c in counted),
+        executed=sum(c.passed + c.failed for c in counted),
+        window_s=window_s,
+        flaky=sum(c.flaky for c in counted),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def visual_budget(
+    history: Sequence[tuple[datetime, VisualCounts]],
+    current: tuple[datetime, VisualCounts] | None,
+    target: float | None,
+    budget_policy: BudgetPolicy,
+    now: datetime,
+) -> Budget | None:
+    """The visual pass rate's error budget: executed visual tests over the budget window."""
+    if target is None:
+        return None
+    runs = [*history, *([current] if current is not None else [])]
+    events = [
+        (_utc(when).timestamp(), c.passed, c.passed + c.failed)
+        for when, c in runs
+        if c.passed + c.failed > 0
+    ]
+    end_s = math.floor(now.timestamp())
+    start_s = end_s - math.floor(budget_policy.window)
+    events = [e for e in events if start_s < e[0] <= end_s]
+    return compute_budget(RatioSeries.from_events(events, end_s), target, budget_policy, end_s)
+
+
+def visual_window_slo(
+    history: Sequence[tuple[datetime, VisualCounts]],
+    policy: TestsPolicy,
+    span: Span,
+    *,
+    min_events: int,
+) -> tuple[Slo, WindowRate]:
+    """``visual-pass-rate`` pooled over the runs recorded in ``span`` (the report's view)."""
+    thresholds = policy.visual_pass_rate
+    pooled = window_rate(history, None, span.end, span.seconds)
+    n = pooled.executed
+    slo_id: SloId = VISUAL_SLO
+    base = {"id": slo_id, "title": spec(slo_id).title, "unit": "%", "comparison": ">="}
+    if n == 0 or n < min_events:
+        why = f"insufficient data: {n} executed visual tests (at least {min_events})"
+        if pooled.runs == 0:
+            why = f"no run recorded in {span.label} has visual test results"
+        slo = Slo.model_validate(
+            {
+                **base,
+                "status": "no-data",
+                "value": None,
+                "target": None,
+                "samples": n,
+                "window": span.label,
+                "detail": why,
+            }
+        )
+        return slo, pooled
+    detail = f"{pooled.passed} of {n} executed visual tests passed over {pooled.runs} run(s)"
+    if pooled.flaky:
+        detail += f"; {pooled.flaky} flaky"
+    slo = Slo.model_validate(
+        {
+            **base,
+            "status": lower_status(pooled.rate, thresholds.warning, thresholds.critical),
+            "value": _pct(pooled.rate),
+            "target": _pct(thresholds.critical),
+            "warning": _pct(thresholds.warning),
+            "samples": n,
+            "window": span.label,
+            "detail": detail,
+        }
+    )
+    return slo, pooled
 
 
 def _describe(counts: TestCounts) -> str:
@@ -128,14 +206,18 @@ def visual_slo(
     now: datetime,
     *,
     min_events: int = 20,
+    budget_policy: BudgetPolicy | None = None,
 ) -> Slo:
-    """This run's visual pass rate against warning/critical, with the rolling-window rate."""
+    """This run's visual pass rate against warning/critical, with the rolling-window rate.
+
+    With ``budget_policy`` the SLO carries its error budget (recorded runs and this one).
+    """
     thresholds = policy.visual_pass_rate
     visual = report.visual
     rate = visual.pass_rate
     executed = visual.passed + visual.failed
     pooled = window_rate(history_visual, visual, now, thresholds.window)
-    window = _days(thresholds.window)
+    window = window_label(thresholds.window)
     if pooled.rate is None:
         rolling = f"{window}: no visual test recorded"
     else:
@@ -164,6 +246,11 @@ def visual_slo(
         comparison=">=",
         samples=executed,
         window="this run",
+        budget=(
+            visual_budget(history_visual, (now, visual), thresholds.critical, budget_policy, now)
+            if budget_policy is not None
+            else None
+        ),
         detail=detail,
     )
 
@@ -175,11 +262,14 @@ def evaluate_tests(
     now: datetime,
     *,
     min_events: int = 20,
+    budget_policy: BudgetPolicy | None = None,
 ) -> list[Slo]:
     """The ``tests`` and ``visual-pass-rate`` SLOs of one run."""
     return [
         tests_slo(report, policy),
-        visual_slo(report, policy, history_visual, now, min_events=min_events),
+        visual_slo(
+            report, policy, history_visual, now, min_events=min_events, budget_policy=budget_policy
+        ),
     ]
 
 

@@ -32,10 +32,10 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from slo_gate.engine.build_time import BuildSample
-from slo_gate.engine.ci import RunSummary, latest_by_id
+from slo_gate.engine.ci import latest_by_id
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
 from slo_gate.measurements import Problem
+from slo_gate.runs import BuildSample, RunSummary
 
 CACHE_SCHEMA = 1
 LISTING_CAP = 1000

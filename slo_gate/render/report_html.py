@@ -25,7 +25,7 @@ from slo_gate.render.report_markdown import (
     safe_url,
     slo_limits,
 )
-from slo_gate.report.model import DailyPoint, Report, SizeTrend
+from slo_gate.report_model import DailyPoint, Report, SizeTrend
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from slo_gate.config.units import format_duration
 from slo_gate.formatting import UNIT_RULE, fmt_bytes, short_bytes
 from slo_gate.render.escape import md_code, md_table_cell, md_text
-from slo_gate.report.model import (
+from slo_gate.report_model import (
     Alert,
     BudgetStatus,
     DailyPoint,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from slo_gate.records import Record
 from slo_gate.render.report_markdown import mermaid_chart
-from slo_gate.report.model import DailyPoint
+from slo_gate.report_model import DailyPoint
 
 DAYS = 30
 

@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 
+from slo_gate.collectors.incident_issues import incident_issues
 from slo_gate.collectors.server_logs import collect_server_logs
 from slo_gate.config.loader import load_policy
 from slo_gate.config.policy import BudgetPolicy, Policy
 from slo_gate.config.units import parse_duration
 from slo_gate.context import parse_time_arg
-from slo_gate.engine.ci import RunSummary
 from slo_gate.errors import ExitCode, UsageError
 from slo_gate.events import ServerMeasurement
 from slo_gate.files import write_output
@@ -40,15 +40,10 @@ from slo_gate.render.report_markdown import (
     render_alert_cleared,
     render_report_markdown,
 )
-from slo_gate.report.build import (
-    ReportInput,
-    ServerInput,
-    build_report,
-    month_period,
-    previous_period,
-    window_period,
-)
-from slo_gate.report.model import IncidentIssueData, Period, Report
+from slo_gate.report.build import ReportInput, ServerInput, build_report
+from slo_gate.report.periods import month_period, previous_period, window_period
+from slo_gate.report_model import IncidentIssueData, Period, Report
+from slo_gate.runs import RunSummary
 
 Clock = Callable[[], datetime]
 GitHubFactory = Callable[[Mapping[str, str]], GitHubClient]
@@ -238,7 +233,7 @@ def publish(args: ReportArgs, report: Report, markdown: str, gh: GitHubInputs, o
     if args.alerts:
         by_slo = {b.slo_id: b for b in report.budgets}
         firing = {a.slo_id for a in report.alerts}
-        bodies = {
+        bodies: dict[str, str] = {
             slo: render_alert_body(
                 slo,
                 [a for a in report.alerts if a.slo_id == slo],
@@ -252,7 +247,7 @@ def publish(args: ReportArgs, report: Report, markdown: str, gh: GitHubInputs, o
             for b in report.budgets
             if b.budget is not None and not b.budget.insufficient_data
         ]
-        cleared = {
+        cleared: dict[str, str] = {
             b.slo_id: render_alert_cleared(b.slo_id, b, report.generated_at) for b in report.budgets
         }
         for r in sync_alert_issues(
@@ -296,7 +291,11 @@ def make_report(
             server=server,
             ci_runs=gh.runs,
             ci_note=gh.ci_note,
-            incident_issues=gh.issues,
+            incident_issues=(
+                None
+                if gh.issues is None
+                else incident_issues(gh.issues, period.start, period.end, now)
+            ),
             issues_note=gh.issues_note,
             problems=[*store.problems, *server_problems, *(gh.problems or [])],
         ),

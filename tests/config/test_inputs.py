@@ -24,7 +24,8 @@ from slo_gate.config.inputs import (
     token_is_read_only,
 )
 from slo_gate.errors import InputError
-from slo_gate.gha import SLO_IDS, verdict_outputs
+from slo_gate.gha import verdict_outputs
+from slo_gate.slos import SLO_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = "a" * 40

@@ -20,6 +20,7 @@ from slo_gate.engine.budget import (
 from slo_gate.engine.percentiles import nearest_rank
 from slo_gate.engine.release import decide_release
 from slo_gate.events import EventBucket, LatencyDigest, RatioSeries, WindowCounts
+from slo_gate.slos import SloId
 from slo_gate.verdict import Budget, Slo
 
 NOW = 1_793_491_200  # 2026-11-01T00:00:00Z
@@ -49,7 +50,7 @@ def with_bad(counts: dict[int, tuple[int, int]], bad: int, minutes: int) -> Rati
     return RatioSeries.from_counts(counts)
 
 
-def slo_with(budget: Budget, slo_id: str = "mcp-availability") -> Slo:
+def slo_with(budget: Budget, slo_id: SloId = "mcp-availability") -> Slo:
     return Slo(id=slo_id, status="pass", value=None, unit="%", target=99.5, budget=budget)
 
 

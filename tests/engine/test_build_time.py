@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slo_gate.config.policy import BudgetPolicy, BuildTimePolicy
-from slo_gate.engine.build_time import BuildSample, build_time_slo, build_time_stats
+from slo_gate.engine.build_time import build_time_slo, build_time_stats
+from slo_gate.engine.window import Span
+from slo_gate.runs import BuildSample
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
 POLICY = BuildTimePolicy()  # warning 240 s, critical 300 s, window 30 d
+SPAN = Span.ending(NOW, POLICY.window)
 
 
 def sample(seconds: float, days_ago: float, rid: int) -> BuildSample:
@@ -41,12 +44,12 @@ def test_p95_table(
     n: int,
     within: int,
 ) -> None:
-    stats = build_time_stats(history, this_run, NOW, POLICY)
+    stats = build_time_stats(history, this_run, SPAN, POLICY)
     assert (stats.p95_s, stats.n, stats.within) == (p95, n, within)
 
 
 def test_this_run_over_critical_fails() -> None:
-    slo, stats = build_time_slo(HISTORY, sample(301, 0, 99), NOW, POLICY, BudgetPolicy())
+    slo, stats = build_time_slo(HISTORY, sample(301, 0, 99), SPAN, POLICY, BudgetPolicy())
     assert (slo.id, slo.status, slo.value, slo.unit, slo.target) == (
         "widget-build-time",
         "fail",
@@ -61,25 +64,25 @@ def test_this_run_over_critical_fails() -> None:
 
 
 def test_this_run_over_warning_warns() -> None:
-    slo, _ = build_time_slo([], sample(241, 0, 1), NOW, POLICY, BudgetPolicy())
+    slo, _ = build_time_slo([], sample(241, 0, 1), SPAN, POLICY, BudgetPolicy())
     assert slo.status == "warn"
 
 
 def test_history_alone_never_fails_the_change() -> None:
     slow = [sample(400, i + 0.1, i) for i in range(5)]
-    slo, _ = build_time_slo(slow, None, NOW, POLICY, BudgetPolicy())
+    slo, _ = build_time_slo(slow, None, SPAN, POLICY, BudgetPolicy())
     assert (slo.status, slo.value, slo.window) == ("warn", 400, "30d")
 
 
 def test_no_build_is_no_data() -> None:
-    slo, _ = build_time_slo([], None, NOW, POLICY, BudgetPolicy())
+    slo, _ = build_time_slo([], None, SPAN, POLICY, BudgetPolicy())
     assert (slo.status, slo.value) == ("no-data", None)
 
 
 def test_budget_counts_builds_within_limit() -> None:
     # 19 within + 1 over: budget 5 % of 20 = 1 allowed bad -> consumed 1.0
     hist = [sample(100, i + 0.1, i) for i in range(19)] + [sample(350, 2.5, 50)]
-    slo, _ = build_time_slo(hist, None, NOW, POLICY, BudgetPolicy())
+    slo, _ = build_time_slo(hist, None, SPAN, POLICY, BudgetPolicy())
     assert slo.budget is not None
     assert (slo.budget.valid, slo.budget.bad) == (20, 1)
     assert slo.budget.consumed == pytest.approx(1.0)

@@ -9,6 +9,7 @@ from slo_gate.config.policy import BundlesPolicy, Policy, SizeThresholds
 from slo_gate.engine.bundles import largest_widget_history
 from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.percentiles import nearest_rank
+from slo_gate.engine.window import Span
 from slo_gate.measurements import (
     BundleMeasurement,
     CompressionInfo,
@@ -155,14 +156,14 @@ def test_deltas_new_and_removed_widgets_against_baseline() -> None:
 
 def test_p95_of_largest_widget_over_30_days() -> None:
     history = [_record(d, {"a": 1000 + d, "b": 10}) for d in range(40)]  # 40 days back
-    value, n = largest_widget_history(history, "gzip", NOW, timedelta(days=30))
-    assert n == 31  # days 0..30 inclusive
-    in_window = sorted(1000 + d for d in range(31))
-    assert value == in_window[29]  # ceil(0.95 * 31) = 30th smallest
+    value, n = largest_widget_history(history, "gzip", Span.ending(NOW, 30 * 86400))
+    assert n == 30  # days 0..29: a window is (start, end], like every other SLO window
+    in_window = sorted(1000 + d for d in range(30))
+    assert value == in_window[28]  # ceil(0.95 * 30) = 29th smallest
     v = run(measurement({"a": 5}), history=history)
     hist = v.slo_map["widget-bundle-size"].history
     assert hist is not None
-    assert (hist.value, hist.samples) == (value, 31)
+    assert (hist.value, hist.samples) == (value, 30)
 
 
 @pytest.mark.parametrize(

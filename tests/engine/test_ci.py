@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slo_gate.config.policy import BudgetPolicy, CiPolicy
-from slo_gate.engine.ci import RunSummary, ci_slo, classify, pass_events, pass_rate
+from slo_gate.engine.ci import ci_slo, classify, pass_events, pass_rate
+from slo_gate.engine.window import Span
+from slo_gate.runs import RunSummary
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
+WEEK_SPAN = Span.ending(NOW, CiPolicy().pass_rate.window)
 WEEK = 7 * 86400.0
 
 
@@ -131,7 +134,7 @@ def test_slo_thresholds_and_budget() -> None:
         run(100, "failure", hours_ago=2),
         run(101, "failure", hours_ago=3),
     ]
-    slo, _ = ci_slo(runs, CiPolicy(), BudgetPolicy(), NOW)
+    slo, _ = ci_slo(runs, CiPolicy(), BudgetPolicy(), WEEK_SPAN)
     assert (slo.id, slo.status, slo.unit, slo.samples, slo.window) == (
         "ci-pass-rate",
         "warn",
@@ -153,19 +156,31 @@ def test_slo_fails_below_critical() -> None:
     runs = [run(i, hours_ago=i) for i in range(1, 20)] + [
         run(100 + i, "failure", hours_ago=i) for i in range(2)
     ]
-    slo, _ = ci_slo(runs, CiPolicy(), BudgetPolicy(min_events=5), NOW)
+    slo, _ = ci_slo(
+        runs, CiPolicy(), BudgetPolicy(min_events=5), Span.ending(NOW, CiPolicy().pass_rate.window)
+    )
     assert slo.status == "fail"  # 19/21 = 90.5 %
     assert slo.value == pytest.approx(1900 / 21)
 
 
 def test_no_runs_is_no_data_not_pass() -> None:
-    slo, _ = ci_slo([run(1, "cancelled")], CiPolicy(), BudgetPolicy(), NOW)
+    slo, _ = ci_slo(
+        [run(1, "cancelled")],
+        CiPolicy(),
+        BudgetPolicy(),
+        Span.ending(NOW, CiPolicy().pass_rate.window),
+    )
     assert slo.status == "no-data"
     assert slo.value is None
 
 
 def test_few_runs_is_insufficient_data() -> None:
-    slo, _ = ci_slo([run(1), run(2)], CiPolicy(), BudgetPolicy(min_events=20), NOW)
+    slo, _ = ci_slo(
+        [run(1), run(2)],
+        CiPolicy(),
+        BudgetPolicy(min_events=20),
+        Span.ending(NOW, CiPolicy().pass_rate.window),
+    )
     assert slo.status == "no-data"
     assert "insufficient data: 2 < 20" in slo.detail
 

@@ -13,6 +13,7 @@ from slo_gate.engine.release import (
     decide_release,
     exit_code,
 )
+from slo_gate.slos import SloId
 from slo_gate.verdict import Budget, BurnAlert, Decision, Override, Release, Slo, Status
 
 POLICY = BudgetPolicy()
@@ -37,7 +38,9 @@ def budget(bad: int, valid: int = 40_000, target: float = 0.995, **extra: object
     )
 
 
-def slo(slo_id: str = "mcp-availability", status: Status = "pass", b: Budget | None = None) -> Slo:
+def slo(
+    slo_id: SloId = "mcp-availability", status: Status = "pass", b: Budget | None = None
+) -> Slo:
     return Slo(id=slo_id, status=status, value=99.7, unit="%", target=99.5, budget=b)
 
 

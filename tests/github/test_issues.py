@@ -30,8 +30,8 @@ from slo_gate.github.issues import (
     report_marker,
     sync_alert_issues,
 )
-from slo_gate.report.build import month_period, window_period
-from slo_gate.report.model import Alert
+from slo_gate.report.periods import month_period, window_period
+from slo_gate.report_model import Alert
 from tests.github.helpers import make_repo
 
 WIRE = "https://api.github.com:443/repos/acme/widgets"

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 
-from slo_gate.engine.ci import RunSummary
 from slo_gate.github.client import (
     ClientSettings,
     GitHubApiError,
@@ -27,6 +26,7 @@ from slo_gate.history.github_branch import (
 )
 from slo_gate.history.workflow_runs import WorkflowCache
 from slo_gate.records import Record
+from slo_gate.runs import RunSummary
 from tests.fakes.github_server import State, blob_sha, serve
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)

@@ -11,8 +11,14 @@ from fractions import Fraction
 
 import pytest
 
+from slo_gate.collectors.incident_issues import (
+    incident_issues,
+    parse_incident_issue,
+    review_link,
+    section,
+)
 from slo_gate.config.policy import BudgetPolicy, Policy
-from slo_gate.engine.ci import RunSummary
+from slo_gate.engine.incidents import breaching_periods
 from slo_gate.events import (
     EventBucket,
     LatencyDigest,
@@ -22,20 +28,10 @@ from slo_gate.events import (
 )
 from slo_gate.measurements import VisualCounts
 from slo_gate.records import BundleRecord, Record, SizeRecord, TestRecord, WidgetRecord
-from slo_gate.report.build import (
-    ReportInput,
-    ServerInput,
-    breaching_periods,
-    build_report,
-    days_of,
-    month_period,
-    parse_incident_issue,
-    previous_period,
-    review_link,
-    section,
-    window_period,
-)
-from slo_gate.report.model import IncidentIssueData, IssueComment
+from slo_gate.report.build import ReportInput, ServerInput, build_report
+from slo_gate.report.periods import days_of, month_period, previous_period, window_period
+from slo_gate.report_model import IncidentIssueData, IssueComment
+from slo_gate.runs import RunSummary
 
 UTC_OCT = datetime(2026, 10, 1, tzinfo=UTC)
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
@@ -189,7 +185,7 @@ def test_build_time_statistics_are_nearest_rank() -> None:
     # six builds: median = ceil(0.5·6) = 3rd = 180 s; P95 = ceil(0.95·6) = 6th = 360 s
     values = [300.0, 60.0, 240.0, 120.0, 360.0, 180.0]
     records = [
-        Record(recorded_at=UTC_OCT + timedelta(days=i), branch="main", build_time_s=v)
+        Record(recorded_at=UTC_OCT + timedelta(days=i, hours=1), branch="main", build_time_s=v)
         for i, v in enumerate(values)
     ]
     report = build_report(
@@ -372,13 +368,10 @@ def test_issues_outside_the_month_are_left_out() -> None:
         IncidentIssueData(number=1, title="in", opened_at=datetime(2026, 10, 31, 23, tzinfo=UTC)),
         IncidentIssueData(number=2, title="out", opened_at=NOV),
     ]
+    period = month_period("2026-10", "UTC", NOV)
+    parsed = incident_issues(issues, period.start, period.end, NOV)
     report = build_report(
-        ReportInput(
-            policy=Policy(),
-            period=month_period("2026-10", "UTC", NOV),
-            now=NOV,
-            incident_issues=issues,
-        )
+        ReportInput(policy=Policy(), period=period, now=NOV, incident_issues=parsed)
     )
     assert [i.number for i in report.incidents.issues] == [1]
     assert report.incidents.issues_read

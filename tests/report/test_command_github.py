@@ -89,9 +89,11 @@ def test_report_and_alert_issues_are_published(tmp_path: Path) -> None:
         "GET /issues",  # an earlier report issue of this month?
         "POST /issues",
         "GET /issues",  # open alert issues
-        "POST /issues",
+        "POST /issues",  # mcp-availability: releases paused
+        "POST /issues",  # mcp-latency-local: the hourly latency alert, as the gate fires it
     ]
-    report, alert = fake.created
+    report, alert, latency = fake.created
+    assert "<!-- slo-gate:alert slo=mcp-latency-local -->" in latency["body"]
     assert "<!-- slo-gate:report month=2026-10 -->" in report["body"]
     assert report["title"].startswith("SLO report")
     assert "<!-- slo-gate:alert slo=mcp-availability -->" in alert["body"]

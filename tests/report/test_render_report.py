@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+from slo_gate.collectors.incident_issues import incident_issues
 from slo_gate.config.policy import Policy, ServerPolicy
-from slo_gate.engine.ci import RunSummary
 from slo_gate.events import (
     EventBucket,
     LatencyDigest,
@@ -24,8 +24,10 @@ from slo_gate.measurements import Problem, VisualCounts
 from slo_gate.records import BundleRecord, Record, SizeRecord, TestRecord, WidgetRecord
 from slo_gate.render.report_html import render_report_html
 from slo_gate.render.report_markdown import render_alert_body, render_report_markdown
-from slo_gate.report.build import ReportInput, ServerInput, build_report, month_period
-from slo_gate.report.model import IncidentIssueData, IssueComment, Report
+from slo_gate.report.build import ReportInput, ServerInput, build_report
+from slo_gate.report.periods import month_period
+from slo_gate.report_model import IncidentIssueData, IssueComment, Report
+from slo_gate.runs import RunSummary
 from tests.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -139,7 +141,9 @@ def sample_report() -> Report:
             records=records,
             server=ServerInput(period=here, budget=budget, previous=before),
             ci_runs=runs,
-            incident_issues=issues,
+            incident_issues=incident_issues(
+                issues, period.start, period.end, NOV + timedelta(days=3)
+            ),
             problems=[
                 Problem(
                     code="server-logs-bad-lines",

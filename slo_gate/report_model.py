@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_gate.measurements import Problem
+from slo_gate.slos import SloId
 from slo_gate.verdict import Budget, Status
 
 Direction = Literal["better", "worse", "same", "no-data"]
@@ -72,7 +73,7 @@ class Coverage(_M):
 class SloPerformance(_M):
     """One SLO over the period: the value the Alerting table is checked against, with its n."""
 
-    id: str
+    id: SloId
     title: str
     unit: Literal["%", "ms", "s", "bytes"]
     value: float | None
@@ -158,7 +159,7 @@ class Performance(_M):
 class BudgetStatus(_M):
     """The error budget of one ratio SLO at ``as_of`` over the policy's rolling window."""
 
-    slo_id: str
+    slo_id: SloId
     title: str
     budget: Budget | None
     state: Literal["ok", "pause", "rollback", "insufficient-data", "no-data"]
@@ -168,7 +169,7 @@ class BudgetStatus(_M):
 class DataIncident(_M):
     """An SLO-violating period found in the data (see ``report.build.INCIDENT_RULES``)."""
 
-    slo_id: str
+    slo_id: SloId
     start: datetime
     end: datetime
     bad: int
@@ -226,7 +227,7 @@ class Incidents(_M):
 class Trend(_M):
     """Month-over-month change of one SLO."""
 
-    id: str
+    id: SloId
     title: str
     unit: str
     previous: float | None
@@ -252,7 +253,7 @@ class Trends(_M):
 class Alert(_M):
     """One firing alert of one SLO (the alert issues are built from these)."""
 
-    slo_id: str
+    slo_id: SloId
     name: str = Field(description="'policy', 'page-fast', 'page-slow', 'pause', 'rollback', ...")
     severity: Severity
     message: str

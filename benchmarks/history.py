@@ -29,7 +29,8 @@ from slo_gate.config.policy import BudgetPolicy, CiPolicy  # noqa: E402
 from slo_gate.engine.ci import ci_slo  # noqa: E402
 from slo_gate.engine.window import Span  # noqa: E402
 from slo_gate.github.client import ClientSettings, GitHubClient, make_client  # noqa: E402
-from slo_gate.history.workflow_runs import Listing, MemoryRunCache, WorkflowRunReader  # noqa: E402
+from slo_gate.history.run_cache import MemoryRunCache  # noqa: E402
+from slo_gate.history.workflow_runs import Listing, WorkflowRunReader  # noqa: E402
 from tests.fakes.github_server import State, make_job, make_run, serve  # noqa: E402
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)

@@ -31,14 +31,9 @@ from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
 from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
 from slo_gate.history.file_store import FileStore, known_files, pick_baseline
 from slo_gate.history.github_branch import EventContext, GitHubBranchStore
+from slo_gate.history.run_cache import JsonFileRunCache, RunCacheStore
 from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import (
-    JsonFileRunCache,
-    Listing,
-    RunCacheStore,
-    WorkflowRunReader,
-    read_ci_history,
-)
+from slo_gate.history.workflow_runs import Listing, WorkflowRunReader, read_ci_history
 from slo_gate.measurements import Annotation, Measurements, Problem, TestReport
 from slo_gate.records import Record
 from slo_gate.render.annotations import verdict_annotations

@@ -29,8 +29,8 @@ from pydantic import ValidationError
 
 from slo_gate.errors import HistoryError
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.history.run_cache import WorkflowCache, cache_file_name
 from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import WorkflowCache, cache_file_name
 from slo_gate.measurements import Problem
 from slo_gate.records import Record
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from slo_gate.formatting import UNIT_RULE
 from slo_gate.render.escape import html_text
-from slo_gate.render.report_markdown import (
+from slo_gate.render.report_format import (
     ICONS,
     fmt_change,
     fmt_eta,
@@ -25,10 +25,10 @@ from slo_gate.render.report_markdown import (
     safe_url,
     slo_limits,
 )
-from slo_gate.report_model import DailyPoint, Report, SizeTrend
+from slo_gate.render.svg import svg_chart
+from slo_gate.report_model import Report, SizeTrend
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;
 color:#1b1f24;padding:0 1em}
@@ -85,115 +85,6 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[i
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-# ----------------------------------------------------------------------------- SVG
-
-
-def _fmt_axis(value: float, unit: str) -> str:
-    if unit == "bytes":
-        return f"{value / 1000:,.1f} KB"
-    if unit == "%":
-        return f"{value:.2f} %"
-    return f"{value:.4g}"
-
-
-def svg_chart(
-    title: str,
-    unit: str,
-    series: Sequence[tuple[str, Sequence[DailyPoint]]],
-    *,
-    reference: float | None = None,
-    bar: bool = False,
-    width: int = 760,
-    height: int = 240,
-) -> str:
-    """A line (or bar) chart of daily values; days without a value leave a gap in the line."""
-    values = [p.value for _, pts in series for p in pts if p.value is not None]
-    if not values or not series:
-        return ""
-    days = [p.day for p in series[0][1]]
-    extra = [reference] if reference is not None else []
-    lo, hi = min([*values, *extra]), max([*values, *extra])
-    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 1.0
-    lo, hi = lo - pad, hi + pad
-    left, right, top, bottom = 80, 16, 28, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(1, len(days))
-
-    def x(i: int) -> float:
-        return left + step * (i + 0.5)
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - (v - lo) / (hi - lo))
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}">',
-        f"<title>{_e(title)}</title>",
-        f'<text x="{left}" y="16" font-size="13" font-weight="600">{_e(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#8c959f"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#8c959f"/>',
-    ]
-    for v in (lo + pad, (lo + hi) / 2, hi - pad):
-        parts.append(
-            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">'
-            f"{_e(_fmt_axis(v, unit))}</text>"
-            f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" '
-            'stroke="#eaeef2"/>'
-        )
-    every = max(1, len(days) // 10)
-    for i, day in enumerate(days):
-        if i % every == 0:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 14}" font-size="11" text-anchor="middle">'
-                f"{_e(day[5:])}</text>"
-            )
-    if reference is not None:
-        parts.append(
-            f'<line x1="{left}" y1="{y(reference):.1f}" x2="{left + plot_w}" '
-            f'y2="{y(reference):.1f}" stroke="#cf222e" stroke-dasharray="6 4"/>'
-        )
-    for k, (_, points) in enumerate(series):
-        color = PALETTE[k % len(PALETTE)]
-        if bar:
-            w = step * 0.8 / len(series)
-            for i, p in enumerate(points):
-                if p.value is not None:
-                    bx = x(i) - step * 0.4 + k * w
-                    parts.append(
-                        f'<rect x="{bx:.1f}" y="{y(p.value):.1f}" width="{w:.1f}" '
-                        f'height="{max(0.0, top + plot_h - y(p.value)):.1f}" fill="{color}"/>'
-                    )
-            continue
-        segment: list[str] = []
-        for i, p in enumerate([*points, DailyPoint(day="", value=None)]):
-            if p.value is not None:
-                segment.append(f"{x(i):.1f},{y(p.value):.1f}")
-                continue
-            if len(segment) > 1:
-                parts.append(
-                    f'<polyline fill="none" stroke="{color}" stroke-width="2" '
-                    f'points="{" ".join(segment)}"/>'
-                )
-            elif segment:
-                cx, cy = segment[0].split(",")
-                parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{color}"/>')
-            segment = []
-    parts.append("</svg>")
-    legend = ""
-    if len(series) > 1 or reference is not None:
-        items = [
-            f'<span style="color:{PALETTE[k % len(PALETTE)]}">■</span> {_e(name)}'
-            for k, (name, _) in enumerate(series)
-        ]
-        if reference is not None:
-            items.append(
-                f'<span style="color:#cf222e">┄</span> limit {_e(_fmt_axis(reference, unit))}'
-            )
-        legend = '<p class="muted">' + " · ".join(items) + "</p>"
-    return "".join(parts) + legend
 
 
 # ----------------------------------------------------------------------------- sections

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from slo_gate.records import Record
-from slo_gate.render.report_markdown import mermaid_chart
+from slo_gate.render.report_format import mermaid_chart
 from slo_gate.report_model import DailyPoint
 
 DAYS = 30

@@ -31,15 +31,13 @@ from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
 from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
 from slo_gate.github.publish import resolve_identity
 from slo_gate.history.file_store import FileStore
+from slo_gate.history.run_cache import JsonFileRunCache
 from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import JsonFileRunCache, WorkflowRunReader, read_ci_history
+from slo_gate.history.workflow_runs import WorkflowRunReader, read_ci_history
 from slo_gate.measurements import Problem
+from slo_gate.render.alert_issue import render_alert_body, render_alert_cleared
 from slo_gate.render.report_html import render_report_html
-from slo_gate.render.report_markdown import (
-    render_alert_body,
-    render_alert_cleared,
-    render_report_markdown,
-)
+from slo_gate.render.report_markdown import render_report_markdown
 from slo_gate.report.build import ReportInput, ServerInput, build_report
 from slo_gate.report.periods import month_period, previous_period, window_period
 from slo_gate.report_model import IncidentIssueData, Period, Report

@@ -24,7 +24,7 @@ from slo_gate.history.github_branch import (
     month_path,
     months_back,
 )
-from slo_gate.history.workflow_runs import WorkflowCache
+from slo_gate.history.run_cache import WorkflowCache
 from slo_gate.records import Record
 from slo_gate.runs import RunSummary
 from tests.fakes.github_server import State, blob_sha, serve

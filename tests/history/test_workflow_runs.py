@@ -10,10 +10,9 @@ import pytest
 import responses
 
 from slo_gate.github.client import ClientSettings, GitHubClient, make_client
+from slo_gate.history.run_cache import JsonFileRunCache, MemoryRunCache
 from slo_gate.history.workflow_runs import (
-    JsonFileRunCache,
     Listing,
-    MemoryRunCache,
     WorkflowRunReader,
     build_seconds,
     created_range,

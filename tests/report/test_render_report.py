@@ -22,8 +22,9 @@ from slo_gate.events import (
 )
 from slo_gate.measurements import Problem, VisualCounts
 from slo_gate.records import BundleRecord, Record, SizeRecord, TestRecord, WidgetRecord
+from slo_gate.render.alert_issue import render_alert_body
 from slo_gate.render.report_html import render_report_html
-from slo_gate.render.report_markdown import render_alert_body, render_report_markdown
+from slo_gate.render.report_markdown import render_report_markdown
 from slo_gate.report.build import ReportInput, ServerInput, build_report
 from slo_gate.report.periods import month_period
 from slo_gate.report_model import IncidentIssueData, IssueComment, Report

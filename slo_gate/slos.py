@@ -9,10 +9,7 @@ A new SLO is a new ``SloId`` value, a spec below, and one engine function (``eng
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
-
-if TYPE_CHECKING:
-    from slo_gate.config.policy import Policy
+from typing import Literal, get_args
 
 SloId = Literal[
     "mcp-availability",
@@ -50,8 +47,11 @@ class SloSpec:
     #: the policy thresholds are fractions (×100) or seconds (×1000) of the shown unit
     scale: float = 1.0
 
-    def thresholds(self, policy: Policy) -> tuple[float | None, float | None]:
-        """(warning, critical) of this SLO under ``policy``, in the SLO's unit."""
+    def thresholds(self, policy: object) -> tuple[float | None, float | None]:
+        """(warning, critical) of this SLO under a ``config.policy.Policy``, in the SLO's unit.
+
+        The built-in policy's are ``config.builtin.builtin_thresholds``.
+        """
         node: object = policy
         for key in self.policy_key:
             node = getattr(node, key)
@@ -172,10 +172,3 @@ def spec(slo_id: SloId) -> SloSpec:
 
 #: the latency SLO of each request location
 LATENCY_IDS: dict[str, SloId] = {"local": "mcp-latency-local", "remote": "mcp-latency-remote"}
-
-
-def default_thresholds(slo_id: SloId) -> tuple[float | None, float | None]:
-    """The built-in policy's (warning, critical) of an SLO, in its unit."""
-    from slo_gate.config.policy import Policy
-
-    return spec(slo_id).thresholds(Policy())

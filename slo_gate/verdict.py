@@ -141,6 +141,20 @@ class SizeDelta(_Out):
     brotli: int
 
 
+class Sizes(_Out):
+    raw: int
+    gzip: int
+    brotli: int
+
+
+class FileMove(_Out):
+    """A file that moved a widget's size: changed, added (no before) or removed (no after)."""
+
+    path: str
+    gzip_before: int | None
+    gzip_after: int | None
+
+
 class WidgetOut(_Out):
     name: str
     entry: str
@@ -151,6 +165,55 @@ class WidgetOut(_Out):
     status: Status
     delta: SizeDelta | None = None
     new: bool = False
+    own: Sizes | None = Field(None, description="files only this widget loads")
+    shared: Sizes | None = Field(None, description="files other widgets load too")
+    moved_by: list[FileMove] = Field(
+        default_factory=list, description="files of this widget that changed against the baseline"
+    )
+
+
+class FileOut(_Out):
+    """One emitted file, measured once, with the widgets that load it."""
+
+    path: str
+    raw: int
+    gzip: int
+    brotli: int
+    widgets: list[str]
+
+
+class AdviceStep(_Out):
+    reduce_gzip_by: int = Field(description="bytes to cut from the file (in the limited size)")
+    would_clear: int = Field(description="over-limit widgets at or under the limit after the cut")
+
+
+class Advice(_Out):
+    """A file loaded by widgets over their limit, and what cutting it would clear."""
+
+    path: str
+    gzip: int = Field(description="the file's own size in the bytes the budget limits")
+    widgets: list[str] = Field(description="the over-limit widgets that load it")
+    steps: list[AdviceStep]
+
+
+class BaselineRef(_Out):
+    commit: str
+    branch: str | None
+
+
+class ChangedFile(_Out):
+    path: str
+    gzip_before: int
+    gzip_after: int
+
+
+class Changes(_Out):
+    """What changed against the baseline, files matched by their hash-normalised names."""
+
+    baseline: BaselineRef
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[ChangedFile] = Field(default_factory=list)
 
 
 class TotalOut(_Out):
@@ -177,6 +240,11 @@ class BundlesOut(_Out):
     removed: list[str] = Field(default_factory=list, description="widgets in the baseline only")
     baseline: Baseline | None = None
     cached_files: int = 0
+    files: list[FileOut] = Field(default_factory=list, description="each unique file once")
+    advice: list[Advice] = Field(default_factory=list)
+    changes: Changes | None = Field(
+        None, description="against the baseline; None without a baseline with per-file records"
+    )
 
 
 class VisualOut(_Out):

@@ -11,6 +11,14 @@ from datetime import datetime
 from typing import Literal
 
 from slo_gate.config.policy import BundlesPolicy
+from slo_gate.engine.bundle_files import (
+    advice,
+    changes,
+    files_out,
+    loaders,
+    moved_by,
+    own_and_shared,
+)
 from slo_gate.engine.percentiles import nearest_rank
 from slo_gate.engine.thresholds import upper_status
 from slo_gate.engine.window import Span
@@ -67,6 +75,8 @@ def summarise_bundles(
 ) -> BundlesOut:
     algo: Algo = policy.compression
     before = baseline.bundles if baseline is not None else None
+    loaded_by = loaders(m)
+    file_changes, moves = changes(m, baseline)
     widgets: list[WidgetOut] = []
     for w in m.widgets:
         sizes = [m.files[f] for f in w.files]
@@ -89,11 +99,15 @@ def summarise_bundles(
             status=status,
         )
         prior = before.widgets.get(w.name) if before is not None else None
-        widgets.append(
-            out.model_copy(
-                update={"delta": _delta(out, prior), "new": before is not None and prior is None}
-            )
-        )
+        own, shared = own_and_shared(w.files, m, loaded_by)
+        update = {
+            "delta": _delta(out, prior),
+            "new": before is not None and prior is None,
+            "own": own,
+            "shared": shared,
+            "moved_by": moved_by(w.name, w.files, moves, before),
+        }
+        widgets.append(out.model_copy(update=update))
     files = m.files.values()
     total = TotalOut(
         raw=sum(f.raw for f in files),
@@ -110,6 +124,7 @@ def summarise_bundles(
     )
     current = {w.name for w in widgets}
     removed = sorted(set(before.widgets) - current) if before is not None else []
+    files_list = files_out(m, loaded_by)
     return BundlesOut(
         compression=CompressionOut(**m.compression.model_dump()),
         limited_by=algo,
@@ -127,6 +142,9 @@ def summarise_bundles(
             else None
         ),
         cached_files=sum(1 for f in files if f.cached),
+        files=files_list,
+        advice=advice(widgets, files_list, algo, policy.per_widget.critical),
+        changes=file_changes,
     )
 
 

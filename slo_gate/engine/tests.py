@@ -166,7 +166,7 @@ def tests_slo(report: TestReport, policy: TestsPolicy) -> Slo:
         why = f"{files} report file(s) read, no test found" if files else "no test report"
         return Slo(
             id=TESTS_SLO,
-            title="Tests",
+            title=spec(TESTS_SLO).title,
             status="no-data",
             value=None,
             unit="failing tests",
@@ -188,7 +188,7 @@ def tests_slo(report: TestReport, policy: TestsPolicy) -> Slo:
         detail += "; flaky tests passed on a retry"
     return Slo(
         id=TESTS_SLO,
-        title="Tests",
+        title=spec(TESTS_SLO).title,
         status=status,
         value=float(bad),
         unit="failing tests",
@@ -237,7 +237,7 @@ def visual_slo(
         )
     return Slo(
         id=VISUAL_SLO,
-        title="Visual test pass rate",
+        title=spec(VISUAL_SLO).title,
         status=lower_status(rate, thresholds.warning, thresholds.critical),
         value=_pct(rate),
         unit="%",

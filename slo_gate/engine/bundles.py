@@ -201,6 +201,16 @@ def bundle_history_slos(records: Sequence[Record], policy: BundlesPolicy, span: 
     return out
 
 
+def _size_detail(out: BundlesOut, policy: BundlesPolicy, largest: WidgetOut | None) -> str:
+    if largest is None:
+        return "no widgets found"
+    limit = policy.per_widget.critical
+    over = [w for w in out.widgets if limit is not None and _pick(w, out.limited_by) > limit]
+    if not over:
+        return f"largest widget: {largest.name}"
+    return f"{len(over)} of {len(out.widgets)} widgets over the limit, largest {largest.name}"
+
+
 def bundle_slos(
     out: BundlesOut,
     policy: BundlesPolicy,
@@ -225,7 +235,7 @@ def bundle_slos(
         samples=len(out.widgets),
         window="this run",
         history=HistoryStat(percentile=0.95, value=p95, samples=n, window_s=HISTORY_WINDOW_S),
-        detail=f"largest widget: {largest.name}" if largest else "no widgets found",
+        detail=_size_detail(out, policy, largest),
     )
     total_slo = Slo(
         id="widget-bundle-total",

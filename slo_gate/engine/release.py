@@ -20,6 +20,7 @@ from slo_gate.config.policy import BudgetPolicy
 from slo_gate.engine.budget import consumed_exact, exact
 from slo_gate.errors import ExitCode
 from slo_gate.formatting import fmt_value
+from slo_gate.slos import spec
 from slo_gate.verdict import (
     DECISION_ORDER,
     Budget,
@@ -94,7 +95,8 @@ def _status_decision(slo: Slo, hard_limits: frozenset[str] | None) -> tuple[Deci
         hard = slo.budget is None if hard_limits is None else slo.id in hard_limits
         if not hard:
             return "warn", f"{slo.id}: critical threshold crossed ({_value(slo)})"
-        return "fail", f"{slo.id}: limit exceeded ({_value(slo)})"
+        named = f": {slo.detail}" if spec(slo.id).source == "bundles" and slo.detail else ""
+        return "fail", f"{slo.id}: limit exceeded ({_value(slo)}){named}"
     return None
 
 

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
 from slo_gate.measurements import TestCounts
+from slo_gate.render.bundle_story import (
+    advice_sentences,
+    changes_sentence,
+    fmt_headroom,
+    headroom,
+    largest_files,
+    moved_sentences,
+    over_sentence,
+    sort_widgets,
+)
 from slo_gate.render.escape import md_code, md_table_cell
 from slo_gate.verdict import BundlesOut, Slo, TestsOut, Verdict
 
@@ -61,32 +71,42 @@ def _slo_table(slos: list[Slo]) -> list[str]:
     ]
 
 
-def _bundles(b: BundlesOut) -> list[str]:
+def _name(text: str) -> str:
+    return md_code(text)
+
+
+def _bundles(b: BundlesOut, limit: float | None) -> list[str]:
     c = b.compression
     lines = [
         f"### Widget bundles (budgets limit {b.limited_by})",
         "",
-        "| widget | files | raw | gzip | brotli | Δ " + b.limited_by + " | status |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| widget | files | raw | gzip | brotli | Δ " + b.limited_by + " | vs limit | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for w in b.widgets:
+    for w in sort_widgets(b.widgets, b.limited_by):
         delta = (
             w.delta.gzip
             if (w.delta and b.limited_by == "gzip")
             else (w.delta.brotli if w.delta else None)
         )
         name = md_table_cell(w.name) + (" (new)" if w.new else "")
+        room = fmt_headroom(headroom(w, b.limited_by, limit))
         lines.append(
             f"| {name} | {len(w.files)} | {fmt_bytes(w.raw)} | {fmt_bytes(w.gzip)} | "
-            f"{fmt_bytes(w.brotli)} | {fmt_delta(delta)} | {ICONS[w.status]} {w.status} |"
+            f"{fmt_bytes(w.brotli)} | {fmt_delta(delta)} | {room} | {ICONS[w.status]} {w.status} |"
         )
     t = b.total
     tdelta = (t.delta.gzip if b.limited_by == "gzip" else t.delta.brotli) if t.delta else None
     lines.append(
         f"| **total (unique files)** | {t.files} | {fmt_bytes(t.raw)} | {fmt_bytes(t.gzip)} | "
-        f"{fmt_bytes(t.brotli)} | {fmt_delta(tdelta)} | {ICONS[t.status]} {t.status} |"
+        f"{fmt_bytes(t.brotli)} | {fmt_delta(tdelta)} | – | {ICONS[t.status]} {t.status} |"
     )
     lines.append("")
+    failing = [w for w in sort_widgets(b.widgets, b.limited_by) if w.status == "fail"]
+    if failing:
+        lines += ["Largest files of the widgets over the limit:", ""]
+        lines += [f"- {_name(w.name)}: {largest_files(b, w, _name)}" for w in failing[:10]]
+        lines.append("")
     if b.removed:
         lines.append("Widgets no longer built: " + ", ".join(_code(n) for n in b.removed))
         lines.append("")
@@ -107,6 +127,7 @@ def _bundles(b: BundlesOut) -> list[str]:
 
 
 MAX_FAILURES_SHOWN = 50
+LEAD_FAILURES = 10
 BURN_WINDOWS = ("1h", "6h", "1d", "7d", "30d")
 
 
@@ -183,7 +204,39 @@ def _tests(t: TestsOut) -> list[str]:
     return lines
 
 
+def _changed(verdict: Verdict) -> list[str]:
+    """What this change did, first: widgets over, what moved them, files, where to cut, tests."""
+    items: list[str] = []
+    b = verdict.bundles
+    if b is not None:
+        size_slo = verdict.slo_map.get("widget-bundle-size")
+        over = over_sentence(b, size_slo.target if size_slo else None, _name)
+        items += [over] if over else []
+        items += moved_sentences(b, _name)
+        changes = changes_sentence(b, _name)
+        items += [changes] if changes else []
+        items += [f"Cut here first: {a}" for a in advice_sentences(b, _name)]
+    t = verdict.tests
+    if t is not None and t.failures:
+        items.append(f"{t.failed + t.errored} failing test(s):")
+        for f in t.failures[:LEAD_FAILURES]:
+            where = f" at {_name(f'{f.file}:{f.line}')}" if f.file and f.line else ""
+            items.append(f"  - {_name(f.key)}{where}")
+        if len(t.failures) > LEAD_FAILURES:
+            items.append(f"  - and {len(t.failures) - LEAD_FAILURES} more (see Tests below)")
+    if not items:
+        return []
+    return [
+        "### What this change did",
+        "",
+        *(i if i.startswith("  ") else f"- {i}" for i in items),
+        "",
+    ]
+
+
 def render_markdown(verdict: Verdict) -> str:
+    """The job summary and the PR comment: what the change did first, then why, with the full
+    SLO, budget, bundle and test tables folded in ``<details>``."""
     icon = ICONS[verdict.decision]
     lines = [
         f"## slo-gate: {icon} {verdict.decision}",
@@ -191,9 +244,11 @@ def render_markdown(verdict: Verdict) -> str:
         f"**Decision: {verdict.decision}** · release: **{verdict.release.state}**"
         + (f" — {md_table_cell(verdict.release.reason)}" if verdict.release.reason else ""),
         "",
+        *_changed(verdict),
     ]
     if verdict.reasons:
         lines += ["Why:", *(f"- {md_table_cell(r)}" for r in verdict.reasons), ""]
+    lines += ["<details><summary>SLOs, error budgets, bundles and tests in full</summary>", ""]
     if verdict.slos:
         lines += ["### SLOs", "", *_slo_table(verdict.slos), ""]
     lines += _budgets(verdict.slos)
@@ -206,9 +261,11 @@ def render_markdown(verdict: Verdict) -> str:
         ]
         lines.append("")
     if verdict.bundles is not None:
-        lines += [*_bundles(verdict.bundles), ""]
+        size_slo = verdict.slo_map.get("widget-bundle-size")
+        lines += [*_bundles(verdict.bundles, size_slo.target if size_slo else None), ""]
     if verdict.tests is not None:
         lines += _tests(verdict.tests)
+    lines += ["</details>", ""]
     if verdict.problems:
         lines += ["### Problems", ""]
         for p in verdict.problems:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
-from slo_gate.verdict import Verdict
+from slo_gate.render.bundle_story import (
+    advice_sentences,
+    changes_sentence,
+    fmt_headroom,
+    headroom,
+    largest_files,
+    moved_sentences,
+    over_sentence,
+    sort_widgets,
+)
+from slo_gate.verdict import BundlesOut, Verdict
 
 
 def _plain(text: str) -> str:
@@ -28,12 +38,31 @@ def _table(rows: list[list[str]], right: set[int]) -> list[str]:
     return out
 
 
+def _story(b: BundlesOut, limit: float | None) -> list[str]:
+    """What the change did to the bundles, and where to cut, before the numbers below."""
+    over = over_sentence(b, limit, _plain)
+    lines = [over] if over else []
+    lines += [f"size change: {m}" for m in moved_sentences(b, _plain)]
+    changes = changes_sentence(b, _plain)
+    lines += [changes] if changes else []
+    failing = [w for w in sort_widgets(b.widgets, b.limited_by) if w.status == "fail"]
+    lines += [
+        f"largest files of {_plain(w.name)}: {largest_files(b, w, _plain)}" for w in failing[:5]
+    ]
+    lines += [f"cut here first: {a}" for a in advice_sentences(b, _plain)]
+    return [*lines, ""] if lines else []
+
+
 def render_terminal(verdict: Verdict) -> str:
     lines: list[str] = []
     if verdict.bundles is not None:
         b = verdict.bundles
-        rows = [["widget", "files", "raw", "gzip", "brotli", f"Δ {b.limited_by}", "status"]]
-        for w in b.widgets:
+        size_slo = verdict.slo_map.get("widget-bundle-size")
+        limit = size_slo.target if size_slo else None
+        rows = [
+            ["widget", "files", "raw", "gzip", "brotli", f"Δ {b.limited_by}", "vs limit", "status"]
+        ]
+        for w in sort_widgets(b.widgets, b.limited_by):
             delta = (
                 (w.delta.gzip if b.limited_by == "gzip" else w.delta.brotli) if w.delta else None
             )
@@ -45,6 +74,7 @@ def render_terminal(verdict: Verdict) -> str:
                     fmt_bytes(w.gzip),
                     fmt_bytes(w.brotli),
                     fmt_delta(delta),
+                    fmt_headroom(headroom(w, b.limited_by, limit)),
                     w.status,
                 ]
             )
@@ -58,10 +88,12 @@ def render_terminal(verdict: Verdict) -> str:
                 fmt_bytes(t.gzip),
                 fmt_bytes(t.brotli),
                 fmt_delta(tdelta),
+                "–",
                 t.status,
             ]
         )
-        lines += [*_table(rows, right={1, 2, 3, 4, 5}), ""]
+        lines += [*_table(rows, right={1, 2, 3, 4, 5, 6}), ""]
+        lines += _story(b, limit)
         if b.baseline is not None:
             lines.append(
                 f"baseline: {b.baseline.commit[:12]} ({_plain(b.baseline.how)}), "

@@ -114,7 +114,7 @@ def test_json_golden() -> None:
 def test_untrusted_names_stay_in_their_cell() -> None:
     text = render_markdown(_verdict())
     row = next(line for line in text.splitlines() if "here" in line and line.startswith("| "))
-    assert row.count(" | ") == 6  # seven cells, no extra pipe from the name
+    assert row.count(" | ") == 7  # eight cells, no extra pipe from the name
     assert "@octocat" not in text and "@here" not in text
     assert "<img" not in text and "<b>" not in text
 

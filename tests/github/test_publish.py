@@ -22,7 +22,6 @@ from requests import PreparedRequest
 
 from slo_gate.config.inputs import (
     ActionInputs,
-    GitHubContext,
     pull_request_number,
     target_sha,
     token_is_read_only,
@@ -48,6 +47,7 @@ from slo_gate.github.publish import (
     verdict_fingerprint,
 )
 from slo_gate.measurements import Annotation
+from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Release, Slo, Status, Verdict
 from tests.github.helpers import API, make_repo
 
@@ -512,15 +512,14 @@ def pr_env(tmp_path: Path, event: Path) -> dict[str, str]:
 
 def run_action(env: dict[str, str], v: Verdict) -> tuple[GhaWriter, Any]:
     """What the CLI's `action` command does after evaluating, with this module's functions."""
-    inputs = ActionInputs.from_env(env)
-    ctx = GitHubContext.from_env(env)
-    event = ctx.load_event()
-    writer = GhaWriter(env, io.StringIO())
+    run = RunEnv.from_environ(env)
+    inputs = ActionInputs.from_inputs(run.inputs)
+    writer = GhaWriter(run, io.StringIO())
     writer.add_mask(inputs.token)
     target = PublishTarget(
-        sha=target_sha(ctx.event_name, event, ctx.sha),
-        pr_number=pull_request_number(ctx.event_name, event),
-        read_only=token_is_read_only(ctx, event),
+        sha=target_sha(run.event_name, run.event, run.sha),
+        pr_number=pull_request_number(run.event_name, run.event),
+        read_only=token_is_read_only(run),
     )
     repo = make_repo()
     if not target.read_only and target.pr_number is not None:
@@ -541,7 +540,7 @@ def run_action(env: dict[str, str], v: Verdict) -> tuple[GhaWriter, Any]:
             check_name=inputs.check_name,
             comment=inputs.comment,
             status_context=inputs.status_context or "slo-gate/release",
-            details_url=ctx.run_url,
+            details_url=run.run_url,
         ),
     )
     writer.set_outputs(verdict_outputs(v, rendered.summary))

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from slo_gate.errors import InputError
-from slo_gate.render.escape import truncate_markdown, utf8_len
+from slo_gate.render.escape import truncate_markdown
 from slo_gate.runenv import RunEnv
+from slo_gate.text import utf8_len
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]

@@ -19,7 +19,7 @@ from slo_gate import __version__
 from slo_gate.collectors.build_time import BuildTimeMeasurement, RunRef, collect_build_time
 from slo_gate.collectors.bundles import collect_bundles
 from slo_gate.collectors.server_logs import collect_server_logs
-from slo_gate.collectors.tests import collect_tests
+from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.commands.inputs import (
     PR_EVENTS,
     Clock,
@@ -299,10 +299,7 @@ def perform_check(
         store_name=store.name if store is not None else "off",
         client=client,
         log=log,
-        annotations=[
-            *verdict_annotations(verdict, loaded.path, loaded.line_of),
-            *(tests.annotations if tests is not None else ()),
-        ],
+        annotations=verdict_annotations(verdict, loaded.path, loaded.line_of),
     )
 
 

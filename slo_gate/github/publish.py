@@ -33,12 +33,8 @@ from github.Repository import Repository
 
 from slo_gate.github.client import github_error
 from slo_gate.measurements import Annotation
-from slo_gate.render.escape import (
-    status_description,
-    truncate_chars,
-    truncate_markdown,
-    truncate_utf8,
-)
+from slo_gate.render.escape import status_description, truncate_markdown
+from slo_gate.text import truncate_chars, truncate_utf8
 from slo_gate.verdict import Verdict
 
 CheckConclusion = Literal["success", "neutral", "failure"]

@@ -31,15 +31,10 @@ from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
 from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
 from slo_gate.github.client import GitHubClient
-from slo_gate.github.publish import (
-    PublishSettings,
-    PublishTarget,
-    Rendered,
-    publish_verdict,
-    read_pr_labels,
-    resolve_identity,
-)
+from slo_gate.github.comment import resolve_identity
+from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
 from slo_gate.github.shared import SharedClient
+from slo_gate.github.status import read_pr_labels
 from slo_gate.measurements import Annotation
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json

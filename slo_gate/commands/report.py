@@ -36,8 +36,8 @@ from slo_gate.errors import ExitCode, UsageError
 from slo_gate.events import ServerMeasurement
 from slo_gate.files import write_output
 from slo_gate.github.client import GitHubApiError, GitHubClient
+from slo_gate.github.comment import resolve_identity
 from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
-from slo_gate.github.publish import resolve_identity
 from slo_gate.github.shared import SharedClient
 from slo_gate.history.store import HistoryStore
 from slo_gate.history.workflow_runs import WorkflowRunReader

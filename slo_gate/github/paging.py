@@ -1,4 +1,5 @@
-"""Small helpers for reading GitHub REST responses: ``Link`` paging and timestamps."""
+"""Small REST helpers: ``Link`` paging, timestamps, and a raw POST that skips PyGithub's
+fetch-before-write requests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from github.Repository import Repository
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -29,3 +32,9 @@ def next_link(headers: Mapping[str, Any]) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+def post_json(repo: Repository, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` to ``url`` through the repository's requester; the JSON object answered."""
+    _, data = repo.requester.requestJsonAndCheck("POST", url, input=body)
+    return data if isinstance(data, dict) else {}

@@ -28,24 +28,17 @@ from slo_gate.config.inputs import (
 )
 from slo_gate.errors import GitHubError
 from slo_gate.gha import GhaWriter, verdict_outputs
-from slo_gate.github.publish import (
+from slo_gate.github.check_run import CHECK_TEXT_LIMIT, check_conclusion, publish_check_run
+from slo_gate.github.comment import (
     ACTIONS_BOT,
-    CHECK_TEXT_LIMIT,
-    PublishSettings,
-    PublishTarget,
-    Rendered,
-    check_conclusion,
     comment_marker,
     parse_marker,
-    publish_check_run,
-    publish_release_status,
-    publish_verdict,
-    read_pr_labels,
-    release_status,
     resolve_identity,
     upsert_comment,
     verdict_fingerprint,
 )
+from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
+from slo_gate.github.status import publish_release_status, read_pr_labels, release_status
 from slo_gate.measurements import Annotation
 from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Release, Slo, Status, Verdict

@@ -12,6 +12,7 @@ Pure: no I/O, no clock, no environment.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 REPLACEMENT = "\ufffd"
 ELLIPSIS = "…"
@@ -57,29 +58,37 @@ def cut_utf8(text: str, max_bytes: int) -> str:
     return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
 
 
+def _cut_chars(text: str, max_chars: int) -> str:
+    return text[: max(0, max_chars)]
+
+
+def _truncate(
+    text: str,
+    limit: int,
+    note: str,
+    size: Callable[[str], int],
+    cut: Callable[[str, int], str],
+    name: str,
+) -> str:
+    if limit < 0:
+        raise ValueError(f"{name} must not be negative, got {limit}")
+    if size(text) <= limit:
+        return text
+    room = limit - size(note)
+    if room < 0:
+        return cut(note, limit)
+    return cut(text, room) + note
+
+
 def truncate_utf8(text: str, max_bytes: int, note: str = "") -> str:
     """``text`` unchanged when it fits in ``max_bytes``; else a prefix followed by ``note``.
 
     The result, note included, never exceeds ``max_bytes`` bytes of UTF-8, and no character is
     split. When the note alone does not fit, the note itself is cut.
     """
-    if max_bytes < 0:
-        raise ValueError(f"max_bytes must not be negative, got {max_bytes}")
-    if utf8_len(text) <= max_bytes:
-        return text
-    room = max_bytes - utf8_len(note)
-    if room < 0:
-        return cut_utf8(note, max_bytes)
-    return cut_utf8(text, room) + note
+    return _truncate(text, max_bytes, note, utf8_len, cut_utf8, "max_bytes")
 
 
 def truncate_chars(text: str, max_chars: int, note: str = "") -> str:
     """Like ``truncate_utf8`` but counting characters (code points)."""
-    if max_chars < 0:
-        raise ValueError(f"max_chars must not be negative, got {max_chars}")
-    if len(text) <= max_chars:
-        return text
-    room = max_chars - len(note)
-    if room < 0:
-        return note[:max_chars]
-    return text[:room] + note
+    return _truncate(text, max_chars, note, len, _cut_chars, "max_chars")

@@ -13,8 +13,8 @@ from typing import Any
 import responses
 
 from slo_gate.cli import main
-from tests.github.test_artifacts import make_zip
-from tests.github.test_publish import HEAD, WIRE, FakeIssue, _check_run_callbacks, body_of
+from tests.github.test_artifacts import HEAD, make_zip, run_event
+from tests.github.test_publish import WIRE, FakeIssue, _check_run_callbacks, body_of
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 BLOB = "https://results-receiver.actions.example.net/artifact.zip"
@@ -50,17 +50,8 @@ def _fork_verdict(ws: Path) -> bytes:
 
 
 def _event(tmp: Path) -> Path:
-    run = {
-        "id": 555,
-        "event": "pull_request",
-        "conclusion": "success",
-        "head_sha": HEAD,
-        "head_branch": "feature",
-        "head_repository": {"full_name": "mallory/widgets", "owner": {"login": "mallory"}},
-        "pull_requests": [{"number": 42, "head": {"sha": HEAD}}],
-    }
     path = tmp / "event.json"
-    path.write_text(json.dumps({"action": "completed", "workflow_run": run}))
+    path.write_text(json.dumps(run_event(pull_requests=[{"number": 42, "head": {"sha": HEAD}}])))
     return path
 
 

@@ -30,6 +30,7 @@ from slo_gate.commands.inputs import (
     read_ci,
     run_reader,
     shared_client,
+    store_kind,
 )
 from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
@@ -94,7 +95,6 @@ class CheckRun:
     context: RunContext
     history: list[Record]
     store_name: str
-    client: GitHubClient | None
     log: list[str] = field(default_factory=list)
     annotations: list[Annotation] = field(default_factory=list)
 
@@ -105,7 +105,7 @@ def _needs_github(loaded: LoadedPolicy, opts: CheckOptions, event_name: str | No
     return bool(
         p.ci.workflows
         or (src is not None and (src.workflow or src.job or src.step))
-        or (opts.history_store or p.history.store) == "github-branch"
+        or store_kind(p, StoreChoice(kind=opts.history_store)) == "github-branch"
         or event_name in PR_EVENTS
     )
 
@@ -297,7 +297,6 @@ def perform_check(
         context=ctx,
         history=history,
         store_name=store.name if store is not None else "off",
-        client=client,
         log=log,
         annotations=verdict_annotations(verdict, loaded.path, loaded.line_of),
     )

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from slo_gate.cli import main
+from slo_gate.commands.inputs import connection, shared_client
+from slo_gate.github.client import Connection, GitHubClient, make_client
+from slo_gate.runenv import RunEnv
 from tests.fakes.github_server import State, make_run, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +117,19 @@ def test_report_without_github_names_the_missing_data_branch(tmp_path: Path) -> 
     report = json.loads((tmp_path / "r.json").read_text())
     codes = [p["code"] for p in report["problems"]]
     assert "github-not-configured" in codes
+
+
+def test_one_client_per_process_built_on_first_use() -> None:
+    built: list[Connection] = []
+
+    def factory(conn: Connection) -> GitHubClient:
+        built.append(conn)
+        return make_client(conn)
+
+    run = RunEnv(repository="o/r", token="ghs_env", api_url="https://ghe.example.com/api/v3")
+    github = shared_client(run, token="ghs_input", factory=factory)
+    assert github.usable and not github.built and github.summary() is None
+    assert github.get() is github.get()
+    assert built == [Connection("o/r", "ghs_input", "https://ghe.example.com/api/v3")]
+    assert connection(run, token="").token is None  # an empty action input: no token
+    assert connection(run, repository="x/y") == Connection("x/y", "ghs_env", run.api_url)

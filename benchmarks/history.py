@@ -28,7 +28,12 @@ sys.path.insert(0, str(ROOT))
 from slo_gate.config.policy import BudgetPolicy, CiPolicy  # noqa: E402
 from slo_gate.engine.ci import ci_slo  # noqa: E402
 from slo_gate.engine.window import Span  # noqa: E402
-from slo_gate.github.client import ClientSettings, GitHubClient, make_client  # noqa: E402
+from slo_gate.github.client import (  # noqa: E402
+    ClientSettings,
+    Connection,
+    GitHubClient,
+    make_client,
+)
 from slo_gate.history.run_cache import MemoryRunCache  # noqa: E402
 from slo_gate.history.workflow_runs import Listing, WorkflowRunReader  # noqa: E402
 from tests.fakes.github_server import State, make_job, make_run, serve  # noqa: E402
@@ -70,7 +75,7 @@ def build_state(days: int, per_day: int) -> State:
 
 def client(url: str) -> GitHubClient:
     return make_client(
-        {"GITHUB_API_URL": url, "GITHUB_TOKEN": "benchmark", "GITHUB_REPOSITORY": "o/r"},
+        Connection(repository="o/r", token="benchmark", api_url=url),
         settings=ClientSettings(seconds_between_writes=None),
         sleeper=lambda s: None,
     )

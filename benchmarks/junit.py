@@ -48,7 +48,7 @@ RESULT = n
 """,
     "slo-gate": """
 from pathlib import Path
-from slo_gate.collectors.tests import collect_tests
+from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.config.policy import TestsPolicy
 p = Path(PATH)
 report = collect_tests(TestsPolicy(), p.parent, [p.name], [])

@@ -1,16 +1,17 @@
-"""Where and what we run on: workspace, commit, branch, event — read from an injected mapping.
+"""What a gate run is about: workspace, commit, branch, event — from the run environment or git.
 
-Only the command-line edge builds a ``RunContext``; nothing deeper reads ``os.environ``.
+A view of ``RunEnv`` (explicit command-line values win, then the Actions environment, then git).
 """
 
 from __future__ import annotations
 
 import argparse
 import subprocess
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from slo_gate.runenv import RunEnv
 
 
 @dataclass(frozen=True)
@@ -65,20 +66,16 @@ def _branch_from_ref(ref: str | None) -> str | None:
 
 
 def run_context(
-    env: Mapping[str, str],
+    run: RunEnv,
     workspace: Path | None = None,
     commit: str | None = None,
     branch: str | None = None,
 ) -> RunContext:
     """Explicit values win, then the Actions environment, then git, then nothing."""
-    ws = workspace or Path(env.get("GITHUB_WORKSPACE") or ".")
-    in_actions = env.get("GITHUB_ACTIONS") == "true"
-    found_commit = commit or (env.get("GITHUB_SHA") if in_actions else None)
-    found_branch = branch or (
-        (env.get("GITHUB_HEAD_REF") or _branch_from_ref(env.get("GITHUB_REF")))
-        if in_actions
-        else None
-    )
+    ws = workspace or Path(run.workspace or ".")
+    in_actions = run.in_actions
+    found_commit = commit or ((run.sha or None) if in_actions else None)
+    found_branch = branch or ((run.head_ref or _branch_from_ref(run.ref)) if in_actions else None)
     if found_commit is None:
         found_commit = _git(ws, "rev-parse", "HEAD")
     if found_branch is None:
@@ -88,7 +85,7 @@ def run_context(
         workspace=ws,
         commit=found_commit,
         branch=found_branch,
-        base_branch=(env.get("GITHUB_BASE_REF") or None) if in_actions else None,
-        event=env.get("GITHUB_EVENT_NAME") if in_actions else "local",
-        run_id=env.get("GITHUB_RUN_ID") if in_actions else None,
+        base_branch=(run.base_ref or None) if in_actions else None,
+        event=(run.event_name or None) if in_actions else "local",
+        run_id=(run.run_id or None) if in_actions else None,
     )

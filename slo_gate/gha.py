@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from slo_gate.errors import InputError
-from slo_gate.render.escape import truncate_markdown, utf8_len
+from slo_gate.render.escape import truncate_markdown
+from slo_gate.runenv import RunEnv
 from slo_gate.slos import SLO_IDS
+from slo_gate.text import utf8_len
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]
@@ -87,15 +89,14 @@ def _random_token() -> str:
 
 @dataclass
 class GhaWriter:
-    """Writes workflow commands to ``stream`` and files named by ``env``.
+    """Writes workflow commands to ``stream`` and the step's files named by the run environment.
 
-    ``env`` is the step's environment (``os.environ`` in production, a dict in tests);
     ``token`` makes delimiters and stop-commands tokens (random by default, fixed in tests).
     Outside GitHub Actions (no ``GITHUB_ACTIONS=true``) outputs and the summary are kept in
     memory only, so the CLI works on a laptop.
     """
 
-    env: Mapping[str, str]
+    run: RunEnv
     stream: TextIO
     token: Callable[[], str] = _random_token
     outputs: dict[str, str] = field(default_factory=dict)
@@ -112,16 +113,15 @@ class GhaWriter:
     @property
     def in_actions(self) -> bool:
         """True inside a GitHub Actions step (the runner sets ``GITHUB_ACTIONS=true``)."""
-        return self.env.get("GITHUB_ACTIONS") == "true"
+        return self.run.in_actions
 
-    def _file(self, variable: str) -> str | None:
-        """The file named by ``variable``; refuses a missing one inside Actions."""
-        path = self.env.get(variable, "")
+    def _file(self, path: str, variable: str) -> str | None:
+        """The step file ``path`` (named by ``$variable``); refuses a missing one inside Actions."""
         if path:
             return path
         if self.in_actions:
             raise InputError(
-                f"${variable} is not set although GITHUB_ACTIONS=true",
+                f"{variable} is not set although GITHUB_ACTIONS=true",
                 fix=f"run slo-gate as a workflow step (the runner sets {variable}), or unset "
                 "GITHUB_ACTIONS when running it elsewhere",
             )
@@ -285,7 +285,7 @@ class GhaWriter:
                 fix="this only happens with a fixed delimiter source; use the default random one",
             )
         self.outputs[name] = value
-        path = self._file("GITHUB_OUTPUT")
+        path = self._file(self.run.output_file, "$GITHUB_OUTPUT")
         if path is None:
             return
         with Path(path).open("a", encoding="utf-8", newline="\n") as handle:
@@ -305,7 +305,7 @@ class GhaWriter:
         a line, code fences and ``<details>`` closed) with a note, counting what this step's
         summary file already holds.
         """
-        path = self._file("GITHUB_STEP_SUMMARY")
+        path = self._file(self.run.summary_file, "$GITHUB_STEP_SUMMARY")
         existing = self.summary_written
         if path is not None and Path(path).exists():
             existing = Path(path).stat().st_size

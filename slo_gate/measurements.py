@@ -6,6 +6,7 @@ not an exception). The engine reads only these models, never files.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,6 +81,19 @@ class TestCounts(Frozen):
     skipped: int = 0
     flaky: int = 0
 
+    @classmethod
+    def of(cls, outcomes: Mapping[str, int]) -> TestCounts:
+        """Counts from outcome -> number of tests; a flaky test passed and is also flaky."""
+        flaky = outcomes.get("flaky", 0)
+        return cls(
+            total=sum(outcomes.values()),
+            passed=outcomes.get("passed", 0) + flaky,
+            failed=outcomes.get("failed", 0),
+            errored=outcomes.get("errored", 0),
+            skipped=outcomes.get("skipped", 0),
+            flaky=flaky,
+        )
+
 
 class VisualCounts(Frozen):
     total: int = 0
@@ -87,6 +101,18 @@ class VisualCounts(Frozen):
     failed: int = 0
     flaky: int = 0
     skipped: int = 0
+
+    @classmethod
+    def of(cls, outcomes: Mapping[str, int]) -> VisualCounts:
+        """Visual counts from outcome -> number of tests (an errored test failed)."""
+        counts = TestCounts.of(outcomes)
+        return cls(
+            total=counts.total,
+            passed=counts.passed,
+            failed=counts.failed + counts.errored,
+            flaky=counts.flaky,
+            skipped=counts.skipped,
+        )
 
     @property
     def pass_rate(self) -> float | None:
@@ -107,12 +133,22 @@ class Annotation(Frozen):
 
 
 class TestFailure(Frozen):
+    """A failing (or flaky) test: everything its annotation needs travels in the verdict."""
+
     __test__ = False
 
     key: str
     message: str = ""
     file: str | None = None
     line: int | None = None
+    #: the test's name as people read it (suite › test [project])
+    title: str = ""
+    #: ``file`` is a path in the workspace (else it is the report's own spelling)
+    in_workspace: bool = False
+    #: the report file that holds the test, and its line there (JUnit), for the annotation
+    #: when the test's own file is not in the workspace
+    report: str | None = None
+    report_line: int | None = None
     outcome: Literal["failed", "errored", "flaky"] = "failed"
     project: str | None = None
     visual: bool = False
@@ -126,7 +162,6 @@ class TestReport(Frozen):
     by_project: dict[str, TestCounts] = Field(default_factory=dict)
     visual: VisualCounts = VisualCounts()
     failures: tuple[TestFailure, ...] = ()
-    annotations: tuple[Annotation, ...] = ()
     files: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
 

@@ -143,6 +143,8 @@ def test_pull_request_run_publishes_everything_on_the_head_commit(
     assert "decision<<ghadelimiter_" in outputs and "\npause\n" in outputs
     assert "ghs_secret_token_value" not in outputs
     assert out.count("ghs_secret_token_value") == 1  # only in the ::add-mask:: command
+    # one client for the gate, the labels and the publishers: one request line
+    assert out.count("GitHub API: ") == 1
     (ours,) = issue.ours()
     assert "## slo-gate: ⏸️ pause" in ours["body"]
     summary = (tmp_path / "summary.md").read_text()

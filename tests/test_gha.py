@@ -31,6 +31,7 @@ from slo_gate.gha import (
     verdict_outputs,
 )
 from slo_gate.measurements import Problem
+from slo_gate.runenv import RunEnv
 from slo_gate.slos import SLO_IDS
 from slo_gate.verdict import Release, Slo, Verdict
 
@@ -114,7 +115,7 @@ def counter_tokens(prefix: str = "tok") -> Iterator[str]:
 
 def writer(env: dict[str, str] | None = None, tokens: Iterator[str] | None = None) -> GhaWriter:
     source = tokens or counter_tokens()
-    return GhaWriter(env or {}, io.StringIO(), token=lambda: next(source))
+    return GhaWriter(RunEnv.from_environ(env or {}), io.StringIO(), token=lambda: next(source))
 
 
 def log_of(w: GhaWriter) -> str:
@@ -212,7 +213,7 @@ def test_stop_token_avoids_text_that_contains_it() -> None:
 
 
 def test_stop_token_source_that_always_collides_is_refused() -> None:
-    w = GhaWriter({}, io.StringIO(), token=lambda: "aaaaaaaaaaaaaaaa")
+    w = GhaWriter(RunEnv(), io.StringIO(), token=lambda: "aaaaaaaaaaaaaaaa")
     with pytest.raises(InputError, match="stop-commands token"):
         w.log("::aaaaaaaaaaaaaaaa::")
 
@@ -272,7 +273,7 @@ def test_outputs_use_random_heredoc_and_round_trip(tmp_path: Path) -> None:
 
 def test_value_containing_the_delimiter_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "output"
-    w = GhaWriter({"GITHUB_OUTPUT": str(out)}, io.StringIO(), token=lambda: "f" * 32)
+    w = GhaWriter(RunEnv(output_file=str(out)), io.StringIO(), token=lambda: "f" * 32)
     with pytest.raises(InputError, match="heredoc delimiter"):
         w.set_output("x", "a\nghadelimiter_" + "f" * 32 + "\nevil<<x")
     assert not out.exists()

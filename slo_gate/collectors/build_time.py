@@ -2,8 +2,8 @@
 
 Three sources, one each:
 
-- ``{workflow, job, step}``: the Jobs API timings of this workflow run (``GITHUB_RUN_ID``,
-  attempt ``GITHUB_RUN_ATTEMPT``). ``job`` and ``step`` are globs, so ``build*`` matches matrix
+- ``{workflow, job, step}``: the Jobs API timings of this workflow run (its id and
+  attempt, from the run environment). ``job`` and ``step`` are globs, so ``build*`` matches matrix
   legs such as ``build (ubuntu-latest, web)``; matching steps of one job are summed (they run
   one after another) and the longest leg is the build time (legs run side by side). Run
   slo-gate in a job that ``needs:`` the build job, so the step has finished.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from slo_gate.config.policy import BuildTimeSource
 from slo_gate.github.client import GitHubApiError, OnApiError
-from slo_gate.history.workflow_runs import WorkflowRunReader, build_seconds, parse_time
+from slo_gate.github.paging import parse_time
+from slo_gate.history.workflow_runs import WorkflowRunReader, build_seconds
 from slo_gate.measurements import Problem
 
 MAX_FILE_BYTES = 1_000_000
@@ -57,12 +58,20 @@ def _problem(code: str, message: str, path: str | None = None, level: str = "err
     )
 
 
+@dataclass(frozen=True)
+class RunRef:
+    """This workflow run (id and attempt), when slo-gate runs inside one."""
+
+    run_id: int | None = None
+    attempt: int | None = None
+
+
 def collect_build_time(
     source: BuildTimeSource | None,
     *,
     workspace: Path,
     reader: WorkflowRunReader | None = None,
-    env: Mapping[str, str] | None = None,
+    run: RunRef | None = None,
     on_api_error: OnApiError = "warn",
 ) -> BuildTimeMeasurement:
     """This run's build time; ``None`` seconds with a problem when it cannot be had."""
@@ -72,7 +81,7 @@ def collect_build_time(
         return BuildTimeMeasurement(seconds=source.seconds, source="seconds")
     if source.file is not None:
         return from_file(workspace, source.file)
-    return from_jobs(source, reader, env or {}, on_api_error)
+    return from_jobs(source, reader, run or RunRef(), on_api_error)
 
 
 def from_file(workspace: Path, relative: str) -> BuildTimeMeasurement:
@@ -129,13 +138,12 @@ def seconds_from_json(data: Any) -> float | None:
 def from_jobs(
     source: BuildTimeSource,
     reader: WorkflowRunReader | None,
-    env: Mapping[str, str],
+    run: RunRef,
     on_api_error: OnApiError,
 ) -> BuildTimeMeasurement:
     """Build time of this workflow run from its jobs' step timings."""
-    run_id = env.get("GITHUB_RUN_ID", "")
-    attempt = env.get("GITHUB_RUN_ATTEMPT", "")
-    if reader is None or not run_id.isdigit():
+    run_id = run.run_id
+    if reader is None or run_id is None:
         return BuildTimeMeasurement(
             source="jobs-api",
             problems=(
@@ -150,7 +158,7 @@ def from_jobs(
             ),
         )
     try:
-        jobs = reader.jobs(int(run_id), int(attempt) if attempt.isdigit() else None)
+        jobs = reader.jobs(run_id, run.attempt)
     except GitHubApiError as err:
         return BuildTimeMeasurement(source="jobs-api", problems=(err.to_problem(on_api_error),))
     seconds, legs, reason = build_seconds(jobs, source.job, source.step)

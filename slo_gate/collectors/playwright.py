@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from slo_gate.measurements import Problem
+from slo_gate.text import strip_ansi
 
 Outcome = Literal["passed", "failed", "errored", "skipped", "flaky"]
 SOURCE = "playwright"
@@ -27,14 +28,8 @@ SOURCE = "playwright"
 #: failure messages are kept up to this many characters (GitHub's annotation limit is 64 KB)
 MAX_MESSAGE_CHARS = 16_000
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _SCREENSHOT = re.compile(r"-(expected|actual|diff)\.(?:png|jpe?g)$", re.IGNORECASE)
 _TITLE_TAG = re.compile(r"(?<!\S)@([\w:.\-/]+)")
-
-
-def strip_ansi(text: str) -> str:
-    """Remove terminal colour and cursor sequences (Playwright colours its error messages)."""
-    return _ANSI.sub("", text)
 
 
 class _M(BaseModel):

@@ -1,4 +1,4 @@
-"""The Action's inputs and the GitHub Actions context, read from an injected environment mapping.
+"""The Action's inputs (the raw ``INPUT_*`` variables the run environment collected).
 
 For a Docker action the runner passes each input as ``INPUT_<NAME>``, upper-cased with spaces
 turned into underscores and hyphens *kept* (``INPUT_GITHUB-TOKEN``); some local runners turn
@@ -14,15 +14,15 @@ commit; on ``workflow_run`` on the triggering run's head.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from slo_gate.errors import InputError
+from slo_gate.runenv import RunEnv
 
 Mode = Literal["pr", "release", "publish"]
 CommentMode = Literal["always", "changed", "off"]
@@ -31,9 +31,6 @@ HistoryChoice = Literal["", "file", "github-branch", "off"]
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
 FALSE_WORDS = frozenset({"false", "False", "FALSE"})
 """The YAML 1.2 core-schema booleans, as ``core.getBooleanInput`` of the Actions toolkit."""
-
-EVENT_PAYLOAD_LIMIT = 64 * 1024 * 1024
-"""An event payload larger than this is not GitHub's: refuse rather than load it."""
 
 _COMMENT_KEY = re.compile(r"^[A-Za-z0-9._/-]{0,64}$")
 
@@ -163,7 +160,7 @@ class ActionInputs(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ActionInputs:
+    def from_inputs(cls, env: Mapping[str, str]) -> ActionInputs:
         """Read ``INPUT_*`` variables; a bad value is an ``InputError`` naming input and fix."""
         raw: dict[str, str] = {}
         for name in input_names():
@@ -241,92 +238,6 @@ def read_input(env: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------------------- the context
-
-
-class GitHubContext(BaseModel):
-    """The default environment variables of a workflow step that slo-gate uses."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    api_url: str = "https://api.github.com"
-    server_url: str = "https://github.com"
-    repository: str = ""
-    event_name: str = ""
-    event_path: str = ""
-    sha: str = ""
-    ref: str = ""
-    run_id: str = ""
-    run_attempt: str = "1"
-    workspace: str = ""
-    actor: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> GitHubContext:
-        """Read ``GITHUB_*``; an absent variable keeps its default (GitHub.com, empty)."""
-        names = {
-            "api_url": "GITHUB_API_URL",
-            "server_url": "GITHUB_SERVER_URL",
-            "repository": "GITHUB_REPOSITORY",
-            "event_name": "GITHUB_EVENT_NAME",
-            "event_path": "GITHUB_EVENT_PATH",
-            "sha": "GITHUB_SHA",
-            "ref": "GITHUB_REF",
-            "run_id": "GITHUB_RUN_ID",
-            "run_attempt": "GITHUB_RUN_ATTEMPT",
-            "workspace": "GITHUB_WORKSPACE",
-            "actor": "GITHUB_ACTOR",
-        }
-        values = {field: env[var] for field, var in names.items() if env.get(var)}
-        return cls(**values)
-
-    @property
-    def run_url(self) -> str:
-        """Link to this workflow run (for ``details_url`` and status ``target_url``)."""
-        if not (self.repository and self.run_id):
-            return ""
-        return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
-
-    def load_event(self) -> dict[str, Any]:
-        """The event payload (``GITHUB_EVENT_PATH``); an error names the file and the fix."""
-        if not self.event_path:
-            raise InputError(
-                "GITHUB_EVENT_PATH is not set, so the pull request cannot be found",
-                fix="run inside GitHub Actions, or set GITHUB_EVENT_PATH to an event JSON file",
-            )
-        return load_event_file(Path(self.event_path))
-
-
-def load_event_file(path: Path) -> dict[str, Any]:
-    """Read an event payload file: a JSON object, at most ``EVENT_PAYLOAD_LIMIT`` bytes."""
-    try:
-        size = path.stat().st_size
-        if size > EVENT_PAYLOAD_LIMIT:
-            raise InputError(
-                f"{path}: event payload is {size} bytes, more than GitHub ever sends",
-                fix="point GITHUB_EVENT_PATH at the runner's event.json",
-            )
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(
-            f"{path}: cannot read the event payload ({exc.strerror})",
-            fix="point GITHUB_EVENT_PATH at the runner's event.json",
-        ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{path}:{line}" if line else str(path)
-        raise InputError(
-            f"{where}: the event payload is not valid JSON ({exc})",
-            fix="point GITHUB_EVENT_PATH at the runner's event.json",
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError(
-            f"{path}: the event payload is not a JSON object",
-            fix="point GITHUB_EVENT_PATH at the runner's event.json",
-        )
-    return data
-
-
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
 
@@ -381,11 +292,11 @@ def is_fork_pull_request(event_name: str, event_payload: Mapping[str, Any]) -> b
     return not isinstance(head, str) or head.lower() != base.lower()
 
 
-def token_is_read_only(ctx: GitHubContext, event_payload: Mapping[str, Any]) -> bool:
+def token_is_read_only(run: RunEnv) -> bool:
     """Whether GitHub gives this run a read-only token: fork PRs and Dependabot's PRs.
 
     (``pull_request_target`` runs in the base repository with a write token.)
     """
-    if ctx.event_name != "pull_request":
+    if run.event_name != "pull_request":
         return False
-    return is_fork_pull_request(ctx.event_name, event_payload) or ctx.actor == "dependabot[bot]"
+    return is_fork_pull_request(run.event_name, run.event) or run.actor == "dependabot[bot]"

@@ -5,7 +5,7 @@ branch, baselines, publishers) shares one token, one rate limit (about 1,000 req
 per repository for the Actions token) and one set of rules for waiting. Building the client in
 one place keeps those rules in one place and lets every run log "N requests, M remaining".
 
-Configuration comes from an injected mapping (the Action's environment, read by the CLI), never
+Configuration comes in as a ``Connection`` (built from the run environment by the commands), never
 from ``os.environ`` in here, so tests and GitHub Enterprise Server need no patching. Sleeping and
 the clock are injected too, so tests never sleep.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
 
@@ -339,29 +339,36 @@ class GitHubClient:
         )
 
 
+@dataclass(frozen=True)
+class Connection:
+    """Where the client connects and as whom (from the run environment or the action's input)."""
+
+    repository: str
+    token: str | None = field(default=None, repr=False)
+    api_url: str = DEFAULT_API_URL
+
+
 def make_client(
-    env: Mapping[str, str],
+    conn: Connection,
     *,
-    repository: str | None = None,
     settings: ClientSettings | None = None,
     sleeper: Sleeper = time.sleep,
     clock: Clock = time.time,
 ) -> GitHubClient:
-    """Build the client from ``GITHUB_API_URL``, ``GITHUB_TOKEN`` and ``GITHUB_REPOSITORY``.
+    """Build the client for ``conn``: the API URL (GitHub Enterprise Server too) and the token.
 
-    ``repository`` (``--repo owner/name``) wins over ``GITHUB_REPOSITORY``. A missing token is
-    allowed for public read access but every write will be refused by GitHub; a missing
-    repository is a usage error.
+    A missing token is allowed for public read access but every write will be refused by
+    GitHub; a missing repository is a usage error.
     """
     s = settings or ClientSettings()
-    repo = (repository or env.get("GITHUB_REPOSITORY", "")).strip()
+    repo = conn.repository.strip()
     if not repo or repo.count("/") != 1 or repo.startswith("/") or repo.endswith("/"):
         raise GitHubError(
             f"no GitHub repository to read history from (got {repo!r})",
             fix="run inside GitHub Actions (GITHUB_REPOSITORY is set) or pass --repo owner/name",
         )
-    api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-    token = env.get("GITHUB_TOKEN") or None
+    api_url = (conn.api_url or DEFAULT_API_URL).rstrip("/")
+    token = conn.token or None
     stats = RequestStats()
     retry = GateRetry(
         stats=stats,

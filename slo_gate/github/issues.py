@@ -27,7 +27,7 @@ from github import GithubException
 from github.Repository import Repository
 
 from slo_gate.github.client import github_error
-from slo_gate.history.workflow_runs import next_link, parse_time
+from slo_gate.github.paging import next_link, parse_time
 from slo_gate.render.escape import truncate_markdown
 from slo_gate.report_model import Alert, IncidentIssueData, IssueComment, Period, Severity
 

@@ -40,14 +40,13 @@ class PullRequestRef:
     merge_commit_sha: str | None = None
 
     @classmethod
-    def from_event(cls, payload: Mapping[str, Any], env: Mapping[str, str]) -> PullRequestRef:
-        """From the event payload (``GITHUB_EVENT_PATH``) and ``GITHUB_SHA`` (the merge commit)."""
+    def from_event(cls, payload: Mapping[str, Any], event_name: str, sha: str) -> PullRequestRef:
+        """From the event payload and the run's commit (on ``pull_request`` the merge commit)."""
         pr = _mapping(payload.get("pull_request"))
         base, head = _mapping(pr.get("base")), _mapping(pr.get("head"))
         # On pull_request GITHUB_SHA is the merge commit; on pull_request_target it is the
         # base tip, which has no merge-commit parent to take.
-        event = env.get("GITHUB_EVENT_NAME", "")
-        merge = env.get("GITHUB_SHA") if event == "pull_request" else None
+        merge = sha if event_name == "pull_request" else None
         number = pr.get("number")
         return cls(
             number=number if isinstance(number, int) else None,

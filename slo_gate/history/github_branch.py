@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,10 +50,6 @@ class EventContext:
     event_name: str
     ref: str = ""
     tracked_branches: tuple[str, ...] = ("main",)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], tracked: Sequence[str]) -> EventContext:
-        return cls(env.get("GITHUB_EVENT_NAME", ""), env.get("GITHUB_REF", ""), tuple(tracked))
 
     @property
     def trusted(self) -> bool:

@@ -21,7 +21,6 @@ per run. Here every field is read from the listing JSON, and paging follows the 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from urllib.parse import quote
 
 from slo_gate.engine.ci import latest_by_id
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.github.paging import next_link, parse_time
 from slo_gate.history.run_cache import (
     BuildDuration,
     MemoryRunCache,
@@ -47,17 +47,6 @@ NO_JOBS = frozenset({"skipped", "action_required", "startup_failure"})
 
 
 # ----------------------------------------------------------------------------- parsing
-
-
-def parse_time(value: Any) -> datetime | None:
-    """GitHub timestamps (``2024-05-01T10:00:00Z``) as aware datetimes; ``None`` if absent."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def summary_from_json(run: Mapping[str, Any], workflow: str) -> RunSummary | None:
@@ -86,18 +75,6 @@ def created_range(start: datetime, end: datetime) -> str:
     """GitHub's ``created`` qualifier for an inclusive range, in UTC with ``Z``."""
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     return f"{start.astimezone(UTC).strftime(fmt)}..{end.astimezone(UTC).strftime(fmt)}"
-
-
-def next_link(headers: Mapping[str, Any]) -> str | None:
-    """The ``rel="next"`` URL of a ``Link`` header, if any."""
-    link = headers.get("link") or headers.get("Link")
-    if not isinstance(link, str):
-        return None
-    for part in link.split(","):
-        m = re.match(r'\s*<([^>]+)>\s*;\s*rel="?next"?', part)
-        if m:
-            return m.group(1)
-    return None
 
 
 def _seconds(start: Any, end: Any) -> float | None:

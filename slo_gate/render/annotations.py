@@ -1,16 +1,25 @@
-"""Check-run annotations from a verdict: SLO breaches on the policy file's line, problems on
-their file and line. Failing tests come from the test collector's own annotations.
+"""Check-run annotations from a verdict alone: SLO breaches on the policy file's line, problems
+on their file and line, failing and flaky tests on their source file and line (or on the report
+line when the source is not in the workspace).
+
+Because everything comes from the verdict, ``mode: publish`` (which reads a fork's
+``verdict.json``) annotates exactly what a same-repository pull request does.
 
 Pure: the policy's key lines come in as a mapping from the loader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from slo_gate.formatting import fmt_value
-from slo_gate.measurements import Annotation
+from slo_gate.measurements import Annotation, TestFailure
+from slo_gate.text import ELLIPSIS, clean_text, no_astral, truncate_chars, truncate_utf8
 from slo_gate.verdict import Slo, Verdict
+
+#: GitHub's limits for one annotation
+MAX_TITLE_CHARS = 255
+MAX_MESSAGE_BYTES = 64 * 1024 - 1
 
 #: where each SLO's thresholds live in the policy file (DESIGN.md's layout)
 POLICY_KEYS: dict[str, tuple[str, ...]] = {
@@ -42,7 +51,8 @@ def _slo_message(slo: Slo) -> str:
 def verdict_annotations(
     verdict: Verdict, policy_path: str | None, line_of: LineOf | None = None
 ) -> list[Annotation]:
-    """Annotations for every SLO that warns or fails and every problem with a file."""
+    """Annotations for every SLO that warns or fails, every problem with a file and every
+    failing or flaky test."""
     out: list[Annotation] = []
     for slo in verdict.slos:
         if slo.status not in ("warn", "fail"):
@@ -73,4 +83,34 @@ def verdict_annotations(
                 message=problem.message,
             )
         )
+    if verdict.tests is not None:
+        out.extend(failure_annotations(verdict.tests.failures))
     return out
+
+
+def failure_annotations(failures: Iterable[TestFailure]) -> list[Annotation]:
+    """One annotation per failing or flaky test that has a place to go."""
+    return [a for a in (failure_annotation(f) for f in failures) if a is not None]
+
+
+def failure_annotation(failure: TestFailure) -> Annotation | None:
+    """On the test's file and line when it is in the workspace, else on the report's line."""
+    verb = {"failed": "failed", "errored": "errored", "flaky": "is flaky"}[failure.outcome]
+    title = no_astral(clean_text(f"Test {verb}: {failure.title or failure.key}").replace("\n", " "))
+    body = failure.message or f"the test {verb} without a message"
+    if failure.in_workspace or failure.report is None:
+        path, line = failure.file, failure.line or 1
+    else:
+        path, line = failure.report, failure.report_line or 1
+        if failure.file:
+            body = f"(test file {failure.file} is not in the workspace)\n{body}"
+    if not path:
+        return None
+    return Annotation(
+        path=path,
+        start_line=max(1, line),
+        end_line=max(1, line),
+        level="warning" if failure.outcome == "flaky" else "failure",
+        title=truncate_chars(title, MAX_TITLE_CHARS, ELLIPSIS),
+        message=truncate_utf8(no_astral(body), MAX_MESSAGE_BYTES, ELLIPSIS),
+    )

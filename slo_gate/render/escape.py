@@ -1,9 +1,10 @@
-"""Escaping of untrusted text for Markdown, HTML and GitHub's size limits.
+"""Escaping of untrusted text for Markdown and HTML, and Markdown cut to GitHub's size limits.
 
 Test names, failure messages, file names and log lines come from pull requests, forks included
 (DESIGN.md "Untrusted input"). Every renderer passes them through one of these helpers so that
 they stay inside their table cell or code span, never become HTML, never mention people or
 teams, never forge slo-gate's hidden comment marker, and never push a body past a GitHub limit.
+Cleaning and plain cutting live in ``slo_gate.text``.
 
 Pure: no I/O, no clock, no environment.
 """
@@ -12,10 +13,10 @@ from __future__ import annotations
 
 import re
 
+from slo_gate.text import cut_utf8, no_astral, strip_controls, truncate_utf8, utf8_len
+
 ZWSP = "\u200b"
 """Zero-width space: breaks ``@name`` and ``#123`` for GitHub's autolinker, invisible to readers."""
-
-REPLACEMENT = "\ufffd"
 
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -25,15 +26,8 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
 _ISSUE_REF = re.compile(r"#(?=[0-9])")
 _HTML_COMMENT = re.compile(r"<(?=!--)|(?<=-)-(?=>)")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BACKTICK_RUN = re.compile(r"`+")
-_ASTRAL = re.compile(r"[\U00010000-\U0010FFFF]")
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def strip_controls(text: str) -> str:
-    """Drop C0 control characters (except tab and line breaks) that terminals would interpret."""
-    return _CONTROL.sub("", text)
 
 
 def neutralise_mentions(text: str) -> str:
@@ -121,57 +115,12 @@ def md_code_block(text: str, language: str = "") -> str:
     return f"{fence}{info}\n{body.rstrip(chr(10))}\n{fence}"
 
 
-def no_astral(text: str, replacement: str = REPLACEMENT) -> str:
-    """Replace characters above U+FFFF (4-byte UTF-8): commit statuses refuse them."""
-    return _ASTRAL.sub(replacement, text)
-
-
 def status_description(text: str, max_chars: int = 140) -> str:
     """A commit-status description: one line, no 4-byte Unicode, at most ``max_chars``."""
     flat = " ".join(no_astral(strip_controls(text)).split())
     if len(flat) <= max_chars:
         return flat
     return flat[: max_chars - 1].rstrip() + "…"
-
-
-def utf8_len(text: str) -> int:
-    """Size of ``text`` in UTF-8 bytes (GitHub's limits count bytes or characters; bytes ≥ both)."""
-    return len(text.encode("utf-8"))
-
-
-def _cut_utf8(text: str, max_bytes: int) -> str:
-    """The longest prefix of ``text`` that fits in ``max_bytes`` without splitting a character."""
-    if max_bytes <= 0:
-        return ""
-    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
-
-
-def truncate_utf8(text: str, max_bytes: int, note: str = "") -> str:
-    """``text`` unchanged when it fits in ``max_bytes``; else a prefix followed by ``note``.
-
-    The result, note included, never exceeds ``max_bytes`` bytes of UTF-8, and no character is
-    split. When the note alone does not fit, the note itself is cut.
-    """
-    if max_bytes < 0:
-        raise ValueError(f"max_bytes must not be negative, got {max_bytes}")
-    if utf8_len(text) <= max_bytes:
-        return text
-    room = max_bytes - utf8_len(note)
-    if room < 0:
-        return _cut_utf8(note, max_bytes)
-    return _cut_utf8(text, room) + note
-
-
-def truncate_chars(text: str, max_chars: int, note: str = "") -> str:
-    """Like ``truncate_utf8`` but counting characters (code points)."""
-    if max_chars < 0:
-        raise ValueError(f"max_chars must not be negative, got {max_chars}")
-    if len(text) <= max_chars:
-        return text
-    room = max_chars - len(note)
-    if room < 0:
-        return note[:max_chars]
-    return text[:room] + note
 
 
 def _open_fence(lines: list[str]) -> str | None:
@@ -203,7 +152,7 @@ def truncate_markdown(text: str, max_bytes: int, note: str) -> str:
     # Reserve room for the closers this function may add (a fence of up to 12 backticks and a
     # few </details>), so the result never exceeds max_bytes.
     reserve = utf8_len(suffix) + 64
-    prefix = _cut_utf8(text, max_bytes - reserve)
+    prefix = cut_utf8(text, max_bytes - reserve)
     if "\n" in prefix:
         prefix = prefix[: prefix.rindex("\n")]
     lines = prefix.split("\n")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import responses
 
-from slo_gate.collectors.build_time import collect_build_time
+from slo_gate.collectors.build_time import RunRef, collect_build_time
 from slo_gate.config.policy import BuildTimeSource
-from slo_gate.github.client import ClientSettings, make_client
+from slo_gate.github.client import ClientSettings, Connection, make_client
 from slo_gate.history.workflow_runs import WorkflowRunReader
 from tests.fakes.github_server import make_job
 
@@ -59,14 +59,14 @@ def test_jobs_api_for_this_run_attempt() -> None:
         json={"total_count": 2, "jobs": jobs},
     )
     client = make_client(
-        {"GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r"},
+        Connection(repository="o/r", token="t"),
         settings=ClientSettings(seconds_between_writes=None),
     )
     m = collect_build_time(
         BuildTimeSource(workflow="ci.yml", job="build*", step="Build widgets"),
         workspace=Path(),
         reader=WorkflowRunReader(client),
-        env={"GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "2"},
+        run=RunRef(run_id=42, attempt=2),
     )
     assert (m.seconds, m.source) == (140.0, "jobs-api")
     assert m.legs == {"build (ubuntu-latest, web)": 120.0, "build (ubuntu-latest, docs)": 140.0}
@@ -74,6 +74,6 @@ def test_jobs_api_for_this_run_attempt() -> None:
 
 def test_jobs_source_outside_actions_is_a_problem() -> None:
     m = collect_build_time(
-        BuildTimeSource(workflow="ci.yml", job="build"), workspace=Path(), env={}
+        BuildTimeSource(workflow="ci.yml", job="build"), workspace=Path(), run=RunRef()
     )
     assert m.seconds is None and m.problems[0].code == "build-time-no-run"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from slo_gate.collectors.tests import collect_tests
+from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.config.policy import TestsPolicy
 from slo_gate.measurements import TestReport
 

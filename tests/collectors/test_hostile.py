@@ -81,7 +81,7 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
 _PROBE = r"""
 import json, resource, sys, time
 from pathlib import Path
-from slo_gate.collectors.tests import collect_tests
+from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.config.policy import TestsPolicy
 ws = Path(sys.argv[1])
 names = json.loads(sys.argv[2])

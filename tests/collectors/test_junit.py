@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from slo_gate.collectors.junit import JUnitCase, JUnitFile
-from slo_gate.collectors.tests import collect_tests, junit_key
+from slo_gate.collectors.tests.collect import collect_tests
+from slo_gate.collectors.tests.fold_junit import junit_key
 from slo_gate.config.policy import TestsPolicy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from slo_gate.collectors.playwright import read_playwright, strip_ansi
-from slo_gate.collectors.tests import collect_tests, playwright_key
+from slo_gate.collectors.playwright import read_playwright
+from slo_gate.collectors.tests.collect import collect_tests
+from slo_gate.collectors.tests.fold_playwright import playwright_key
 from slo_gate.config.policy import TestsPolicy, VisualSelector
 from slo_gate.measurements import TestCounts
+from slo_gate.render.annotations import failure_annotations
+from slo_gate.text import strip_ansi
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 REPORT = FIXTURES / "playwright" / "report.json"
@@ -76,7 +79,7 @@ def test_visual_by_screenshot_and_tag_then_by_path(tmp_path: Path) -> None:
     report = collect_tests(policy, tmp_path, [], ["reports/pw.json"])
     v = report.visual
     assert (v.total, v.passed, v.failed, v.flaky, v.skipped) == (4, 3, 1, 1, 0)
-    hero = next(a for a in report.annotations if "hero" in a.title)
+    hero = next(a for a in failure_annotations(report.failures) if "hero" in a.title)
     assert (hero.path, hero.start_line) == ("tests/visual/home.spec.ts", 9)
 
 

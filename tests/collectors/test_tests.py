@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from slo_gate.collectors import tests as collector
-from slo_gate.collectors.tests import collect_tests, glob_regex
+from slo_gate.collectors.tests import tally
+from slo_gate.collectors.tests.collect import collect_tests
+from slo_gate.collectors.tests.tally import glob_regex
 from slo_gate.config.policy import TestsPolicy
+from slo_gate.render.annotations import failure_annotations
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports"
 
@@ -100,7 +102,7 @@ def test_annotations_follow_github_limits(tmp_path: Path) -> None:
     )
     ws = workspace(tmp_path, {"r.xml": xml, "src/t.py": "x = 1\n"})
     report = collect_tests(TestsPolicy(), ws, ["r.xml"], [])
-    [ann] = report.annotations
+    [ann] = failure_annotations(report.failures)
     assert len(ann.title) <= 255
     assert len(ann.message.encode("utf-8")) <= 64 * 1024
     assert all(ord(ch) <= 0xFFFF for ch in ann.title + ann.message)
@@ -115,7 +117,7 @@ def test_annotation_falls_back_to_the_report_line(tmp_path: Path) -> None:
         '<failure message="x"/></testcase></testsuite>'
     )
     ws = workspace(tmp_path, {"r.xml": xml})
-    [ann] = collect_tests(TestsPolicy(), ws, ["r.xml"], []).annotations
+    [ann] = failure_annotations(collect_tests(TestsPolicy(), ws, ["r.xml"], []).failures)
     assert (ann.path, ann.start_line) == ("r.xml", 2)
     assert "/elsewhere/gone.py is not in the workspace" in ann.message
 
@@ -127,14 +129,14 @@ def test_absolute_ci_paths_resolve_to_workspace_files(tmp_path: Path) -> None:
         '<failure message="x">no location here</failure></testcase></testsuite>'
     )
     ws = workspace(tmp_path, {"r.xml": xml, "tests/test_a.py": "\n" * 10})
-    [ann] = collect_tests(TestsPolicy(), ws, ["r.xml"], []).annotations
+    [ann] = failure_annotations(collect_tests(TestsPolicy(), ws, ["r.xml"], []).failures)
     assert (ann.path, ann.start_line) == ("tests/test_a.py", 5)  # pytest's line is 0-based
 
 
 def test_failures_kept_are_bounded_counts_are_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(collector, "MAX_FAILURES", 3)
+    monkeypatch.setattr(tally, "MAX_FAILURES", 3)
     cases = "".join(f'<testcase name="t{i}"><failure/></testcase>' for i in range(10))
     ws = workspace(tmp_path, {"r.xml": f'<testsuite name="s">{cases}</testsuite>'})
     report = collect_tests(TestsPolicy(), ws, ["r.xml"], [])

@@ -11,13 +11,11 @@ import yaml
 
 from slo_gate.config.inputs import (
     ActionInputs,
-    GitHubContext,
     input_defaults,
     input_descriptions,
     input_names,
     inputs_markdown_table,
     is_fork_pull_request,
-    load_event_file,
     pull_request_number,
     read_input,
     target_sha,
@@ -25,6 +23,7 @@ from slo_gate.config.inputs import (
 )
 from slo_gate.errors import InputError
 from slo_gate.gha import verdict_outputs
+from slo_gate.runenv import RunEnv, load_event_file
 from slo_gate.slos import SLO_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +90,7 @@ def test_action_yml_is_a_docker_action_with_branding() -> None:
 
 
 def test_defaults_when_nothing_is_set() -> None:
-    inputs = ActionInputs.from_env({})
+    inputs = ActionInputs.from_inputs({})
     assert inputs.mode == "pr"
     assert inputs.check_name == "SLO gate"
     assert inputs.comment == "always"
@@ -110,7 +109,7 @@ def test_docker_style_hyphenated_names_win_over_underscores() -> None:
         "INPUT_MODE": "release",
         "INPUT_JSON": "out/verdict.json",
     }
-    inputs = ActionInputs.from_env(env)
+    inputs = ActionInputs.from_inputs(env)
     assert inputs.token == "ghs_secret"
     assert inputs.check_name == "SLO gate (web)"
     assert inputs.comment_key == "web/ubuntu"
@@ -141,7 +140,7 @@ def test_read_input() -> None:
 )
 def test_bad_values_name_the_input_and_the_fix(env: dict[str, str], named: str) -> None:
     with pytest.raises(InputError) as caught:
-        ActionInputs.from_env(env)
+        ActionInputs.from_inputs(env)
     assert named in caught.value.message
     assert caught.value.fix and "with:" in caught.value.fix
 
@@ -187,13 +186,14 @@ def test_fork_detection() -> None:
 
 
 def test_read_only_token_detection() -> None:
-    ctx = GitHubContext(event_name="pull_request", actor="octo")
-    assert token_is_read_only(ctx, pr_event("someone/widgets")) is True
-    assert token_is_read_only(ctx, pr_event()) is False
-    bot = GitHubContext(event_name="pull_request", actor="dependabot[bot]")
-    assert token_is_read_only(bot, pr_event()) is True
-    target = GitHubContext(event_name="pull_request_target", actor="octo")
-    assert token_is_read_only(target, pr_event("someone/widgets")) is False
+    def run(event: str, actor: str, payload: dict[str, Any]) -> RunEnv:
+        return RunEnv(event_name=event, actor=actor, event=payload)
+
+    assert token_is_read_only(run("pull_request", "octo", pr_event("someone/widgets"))) is True
+    assert token_is_read_only(run("pull_request", "octo", pr_event())) is False
+    assert token_is_read_only(run("pull_request", "dependabot[bot]", pr_event())) is True
+    target = run("pull_request_target", "octo", pr_event("someone/widgets"))
+    assert token_is_read_only(target) is False
 
 
 def test_context_from_env_and_event_file(tmp_path: Path) -> None:
@@ -211,17 +211,17 @@ def test_context_from_env_and_event_file(tmp_path: Path) -> None:
         "GITHUB_RUN_ATTEMPT": "2",
         "GITHUB_WORKSPACE": "/github/workspace",
     }
-    ctx = GitHubContext.from_env(env)
-    assert ctx.api_url == "https://ghe.example.com/api/v3"
-    assert ctx.run_url == "https://ghe.example.com/acme/widgets/actions/runs/123"
-    assert ctx.run_attempt == "2"
-    assert target_sha(ctx.event_name, ctx.load_event(), ctx.sha) == HEAD
-    assert GitHubContext.from_env({}).api_url == "https://api.github.com"
+    run = RunEnv.from_environ(env)
+    assert run.api_url == "https://ghe.example.com/api/v3"
+    assert run.run_url == "https://ghe.example.com/acme/widgets/actions/runs/123"
+    assert run.attempt_number == 2
+    assert run.event == {}  # outside Actions the payload is not read
+    inside = RunEnv.from_environ(env | {"GITHUB_ACTIONS": "true"})
+    assert target_sha(inside.event_name, inside.event, inside.sha) == HEAD
+    assert RunEnv.from_environ({}).api_url == "https://api.github.com"
 
 
 def test_event_file_errors_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="GITHUB_EVENT_PATH is not set"):
-        GitHubContext().load_event()
     missing = tmp_path / "nope.json"
     with pytest.raises(InputError, match=str(missing)):
         load_event_file(missing)

@@ -8,14 +8,17 @@ import time
 import pytest
 import responses
 
+from slo_gate.commands.inputs import connection
 from slo_gate.errors import GitHubError
 from slo_gate.github.client import (
     ClientSettings,
+    Connection,
     GitHubApiError,
     GitHubClient,
     github_error,
     make_client,
 )
+from slo_gate.runenv import RunEnv
 from tests.fakes.github_server import Fault, State, serve
 
 TOKEN = "ghs_S3CRETtokenVALUE"
@@ -26,10 +29,14 @@ SECONDARY = {
 }
 
 
+def conn(env: dict[str, str]) -> Connection:
+    return connection(RunEnv.from_environ(env))
+
+
 def client(sleeps: list[float], **env: str) -> GitHubClient:
     base = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r"}
     return make_client(
-        base | env,
+        conn(base | env),
         settings=ClientSettings(seconds_between_writes=None, backoff_factor=0.5),
         sleeper=sleeps.append,
         clock=lambda: 1_000_000.0,
@@ -163,7 +170,7 @@ def test_ghes_base_url_from_environment() -> None:
 
 def test_missing_repository_is_a_usage_error_with_a_fix() -> None:
     with pytest.raises(GitHubError) as info:
-        make_client({"GITHUB_TOKEN": TOKEN})
+        make_client(conn({"GITHUB_TOKEN": TOKEN}))
     assert "--repo owner/name" in (info.value.fix or "")
 
 
@@ -185,7 +192,7 @@ def test_timeout_then_success_through_a_local_server() -> None:
     sleeps: list[float] = []
     with serve(state) as (url, st):
         c = make_client(
-            {"GITHUB_API_URL": url, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r"},
+            conn({"GITHUB_API_URL": url, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r"}),
             settings=ClientSettings(timeout_s=1, seconds_between_writes=None),
             sleeper=sleeps.append,
         )
@@ -211,7 +218,7 @@ def test_secondary_limit_sleeps_through_the_injected_sleeper() -> None:
     sleeps: list[float] = []
     with serve(state) as (url, _):
         c = make_client(
-            {"GITHUB_API_URL": url, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r"},
+            conn({"GITHUB_API_URL": url, "GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "o/r"}),
             settings=ClientSettings(seconds_between_writes=None),
             sleeper=sleeps.append,
         )
@@ -225,7 +232,7 @@ def test_unreachable_server_is_unavailable() -> None:
     with serve() as (url, _):
         pass  # the server is gone: connections are refused
     c = make_client(
-        {"GITHUB_API_URL": url, "GITHUB_REPOSITORY": "o/r"},
+        conn({"GITHUB_API_URL": url, "GITHUB_REPOSITORY": "o/r"}),
         settings=ClientSettings(retries=2, seconds_between_writes=None),
         sleeper=lambda s: None,
     )

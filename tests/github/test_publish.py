@@ -22,32 +22,25 @@ from requests import PreparedRequest
 
 from slo_gate.config.inputs import (
     ActionInputs,
-    GitHubContext,
     pull_request_number,
     target_sha,
     token_is_read_only,
 )
 from slo_gate.errors import GitHubError
 from slo_gate.gha import GhaWriter, verdict_outputs
-from slo_gate.github.publish import (
+from slo_gate.github.check_run import CHECK_TEXT_LIMIT, check_conclusion, publish_check_run
+from slo_gate.github.comment import (
     ACTIONS_BOT,
-    CHECK_TEXT_LIMIT,
-    PublishSettings,
-    PublishTarget,
-    Rendered,
-    check_conclusion,
     comment_marker,
     parse_marker,
-    publish_check_run,
-    publish_release_status,
-    publish_verdict,
-    read_pr_labels,
-    release_status,
     resolve_identity,
     upsert_comment,
     verdict_fingerprint,
 )
+from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
+from slo_gate.github.status import publish_release_status, read_pr_labels, release_status
 from slo_gate.measurements import Annotation
+from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Release, Slo, Status, Verdict
 from tests.github.helpers import API, make_repo
 
@@ -512,15 +505,14 @@ def pr_env(tmp_path: Path, event: Path) -> dict[str, str]:
 
 def run_action(env: dict[str, str], v: Verdict) -> tuple[GhaWriter, Any]:
     """What the CLI's `action` command does after evaluating, with this module's functions."""
-    inputs = ActionInputs.from_env(env)
-    ctx = GitHubContext.from_env(env)
-    event = ctx.load_event()
-    writer = GhaWriter(env, io.StringIO())
+    run = RunEnv.from_environ(env)
+    inputs = ActionInputs.from_inputs(run.inputs)
+    writer = GhaWriter(run, io.StringIO())
     writer.add_mask(inputs.token)
     target = PublishTarget(
-        sha=target_sha(ctx.event_name, event, ctx.sha),
-        pr_number=pull_request_number(ctx.event_name, event),
-        read_only=token_is_read_only(ctx, event),
+        sha=target_sha(run.event_name, run.event, run.sha),
+        pr_number=pull_request_number(run.event_name, run.event),
+        read_only=token_is_read_only(run),
     )
     repo = make_repo()
     if not target.read_only and target.pr_number is not None:
@@ -541,7 +533,7 @@ def run_action(env: dict[str, str], v: Verdict) -> tuple[GhaWriter, Any]:
             check_name=inputs.check_name,
             comment=inputs.comment,
             status_context=inputs.status_context or "slo-gate/release",
-            details_url=ctx.run_url,
+            details_url=run.run_url,
         ),
     )
     writer.set_outputs(verdict_outputs(v, rendered.summary))

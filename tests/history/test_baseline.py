@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 
+from slo_gate.commands.inputs import connection
 from slo_gate.github.client import ClientSettings, GitHubClient, make_client
 from slo_gate.history.baseline import (
     GitHubCommits,
@@ -14,6 +15,7 @@ from slo_gate.history.baseline import (
     find_baseline,
 )
 from slo_gate.records import Record
+from slo_gate.runenv import RunEnv
 from tests.fakes.github_server import State, serve
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
@@ -150,13 +152,9 @@ def test_from_event_takes_the_merge_commit_only_on_pull_request() -> None:
     payload = {
         "pull_request": {"number": 7, "base": {"ref": "main", "sha": "b"}, "head": {"sha": "h"}}
     }
-    pr = PullRequestRef.from_event(
-        payload, {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_SHA": "M"}
-    )
+    pr = PullRequestRef.from_event(payload, "pull_request", "M")
     assert pr == PullRequestRef(7, "main", "b", "h", "M")
-    target = PullRequestRef.from_event(
-        payload, {"GITHUB_EVENT_NAME": "pull_request_target", "GITHUB_SHA": "b"}
-    )
+    target = PullRequestRef.from_event(payload, "pull_request_target", "b")
     assert target.merge_commit_sha is None
 
 
@@ -168,7 +166,9 @@ def gh(url: str | None = None) -> GitHubClient:
         {"GITHUB_API_URL": url} if url else {}
     )
     return make_client(
-        env, settings=ClientSettings(seconds_between_writes=None), sleeper=lambda s: None
+        connection(RunEnv.from_environ(env)),
+        settings=ClientSettings(seconds_between_writes=None),
+        sleeper=lambda s: None,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import responses
 
+from slo_gate.commands.inputs import connection
 from slo_gate.github.client import (
     ClientSettings,
     GitHubApiError,
@@ -26,6 +27,7 @@ from slo_gate.history.github_branch import (
 )
 from slo_gate.history.run_cache import WorkflowCache
 from slo_gate.records import Record
+from slo_gate.runenv import RunEnv
 from slo_gate.runs import RunSummary
 from tests.fakes.github_server import State, blob_sha, serve
 
@@ -41,7 +43,9 @@ def gh(url: str | None = None) -> GitHubClient:
         {"GITHUB_API_URL": url} if url else {}
     )
     return make_client(
-        env, settings=ClientSettings(seconds_between_writes=None), sleeper=lambda s: None
+        connection(RunEnv.from_environ(env)),
+        settings=ClientSettings(seconds_between_writes=None),
+        sleeper=lambda s: None,
     )
 
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
+from slo_gate.commands.inputs import connection
 from slo_gate.github.client import ClientSettings, GitHubClient, make_client
 from slo_gate.history.run_cache import JsonFileRunCache, MemoryRunCache
 from slo_gate.history.workflow_runs import (
@@ -18,6 +19,7 @@ from slo_gate.history.workflow_runs import (
     created_range,
     read_ci_history,
 )
+from slo_gate.runenv import RunEnv
 from tests.fakes.github_server import State, make_job, make_run, serve
 
 NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
@@ -30,7 +32,9 @@ def gh_client(url: str | None = None) -> GitHubClient:
     if url:
         env["GITHUB_API_URL"] = url
     return make_client(
-        env, settings=ClientSettings(seconds_between_writes=None), sleeper=lambda s: None
+        connection(RunEnv.from_environ(env)),
+        settings=ClientSettings(seconds_between_writes=None),
+        sleeper=lambda s: None,
     )
 
 

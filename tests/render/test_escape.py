@@ -20,13 +20,10 @@ from slo_gate.render.escape import (
     md_table_cell,
     md_text,
     neutralise_html_comments,
-    no_astral,
     status_description,
-    truncate_chars,
     truncate_markdown,
-    truncate_utf8,
-    utf8_len,
 )
+from slo_gate.text import no_astral, truncate_chars, truncate_utf8, utf8_len
 
 
 def render(markdown: str) -> str:

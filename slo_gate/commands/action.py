@@ -1,24 +1,25 @@
 """``slo-gate action``: the GitHub Action's entry point (``action.yml`` runs it).
 
-Reads the inputs and the step's environment (as a mapping), runs the gate through
-``check.perform_check`` — or, in ``publish`` mode, takes a fork PR's verdict from an artifact —
-and publishes: check run with annotations, one PR comment, the release status, the job summary
-and the step outputs. Fork PRs (a read-only token) publish nothing but the job summary and the
-files that a ``workflow_run`` workflow uploads and publishes later.
+Reads the inputs and the step's run environment, runs the gate through
+``commands.check.perform_check`` — or, in ``publish`` mode, takes a fork PR's verdict from an
+artifact — and publishes: check run with annotations, one PR comment, the release status, the
+job summary and the step outputs. Fork PRs (a read-only token) publish nothing but the job
+summary and the files that a ``workflow_run`` workflow uploads and publishes later.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from slo_gate.check import CheckOptions, perform_check
+from slo_gate.commands.check import CheckOptions, perform_check
+from slo_gate.commands.inputs import Clock, shared_client
 from slo_gate.config.inputs import (
     ActionInputs,
-    GitHubContext,
     pull_request_number,
     target_sha,
     token_is_read_only,
@@ -29,23 +30,18 @@ from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
 from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
-from slo_gate.github.client import GitHubClient, make_client
-from slo_gate.github.publish import (
-    PublishSettings,
-    PublishTarget,
-    Rendered,
-    publish_verdict,
-    read_pr_labels,
-    resolve_identity,
-)
+from slo_gate.github.client import GitHubClient
+from slo_gate.github.comment import resolve_identity
+from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
+from slo_gate.github.shared import SharedClient
+from slo_gate.github.status import read_pr_labels
 from slo_gate.measurements import Annotation
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.trends import trend_charts
+from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Override, Verdict
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -57,15 +53,15 @@ class Published:
 
 
 def _label_overrides(
-    client: GitHubClient | None, pr: int | None, read_only: bool
+    github: SharedClient, pr: int | None, read_only: bool
 ) -> Callable[[Policy, datetime], tuple[Override | None, Override | None]]:
     """Read the PR's labels from the API (never the payload) once the policy names them."""
 
     def read(policy: Policy, now: datetime) -> tuple[Override | None, Override | None]:
-        if client is None or pr is None or read_only:
+        if not github.usable or pr is None or read_only:
             return None, None
         names = {policy.release.override_label, policy.release.accept_increase_label}
-        labels = {lab.name: lab for lab in read_pr_labels(client.repo(), pr, audit=names)}
+        labels = {lab.name: lab for lab in read_pr_labels(github.get().repo(), pr, audit=names)}
 
         def as_override(name: str, kind: str) -> Override | None:
             lab = labels.get(name)
@@ -96,17 +92,16 @@ def _write(workspace: Path, relative: str, text: str) -> None:
 
 def _check(
     inputs: ActionInputs,
-    ctx: GitHubContext,
-    env: Mapping[str, str],
+    run: RunEnv,
     clock: Clock,
-    client: GitHubClient | None,
+    github: SharedClient,
     pr: int | None,
     read_only: bool,
     gha: GhaWriter,
 ) -> Published:
-    workspace = Path(ctx.workspace or ".") / inputs.working_directory
+    workspace = Path(run.workspace or ".") / inputs.working_directory
     config = workspace / inputs.config
-    run = perform_check(
+    checked = perform_check(
         CheckOptions(
             config=config if config.is_file() or inputs.config != ".github/slo-gate.yml" else None,
             workspace=workspace,
@@ -114,25 +109,25 @@ def _check(
             mode="release" if inputs.mode == "release" else "pr",
             junit=inputs.junit,
             playwright=inputs.playwright,
-            token=inputs.token,
             no_record=read_only,
-            labels=_label_overrides(client, pr, read_only),
+            labels=_label_overrides(github, pr, read_only),
         ),
-        env,
+        run,
         clock,
+        github,
     )
-    if run.loaded.path is None:
+    if checked.loaded.path is None:
         gha.notice(f"no policy file at {inputs.config}: the built-in default policy applies")
-    for line in run.log:
+    for line in checked.log:
         gha.log(line)
-    policy = run.loaded.policy
+    policy = checked.loaded.policy
     trends = trend_charts(
-        [*run.history],
-        run.verdict.evaluated_at,
+        [*checked.history],
+        checked.verdict.evaluated_at,
         policy.bundles.per_widget.critical,
         policy.build_time.p95.critical,
     )
-    return Published(run.verdict, run.annotations, policy.release.status_context, trends)
+    return Published(checked.verdict, checked.annotations, policy.release.status_context, trends)
 
 
 def _from_artifact(
@@ -146,11 +141,22 @@ def _from_artifact(
     return Published(verdict, verdict_annotations(verdict, None), "slo-gate/release"), target
 
 
-def run_action(env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser(
+        "action",
+        help="run as the GitHub Action step: inputs from INPUT_* variables, publish the verdict",
+    )
+
+
+def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
     """Run the gate as a workflow step; user errors become ``::error`` lines and exit codes."""
+    return run_action(env, out, clock)
+
+
+def run_action(env: RunEnv, out: TextIO, clock: Clock) -> int:
     gha = GhaWriter(env, out)
     try:
-        inputs = ActionInputs.from_env(env)
+        inputs = ActionInputs.from_inputs(env.inputs)
         gha.add_mask(inputs.token)
         return _run(inputs, env, gha, clock)
     except SloGateError as exc:
@@ -158,31 +164,43 @@ def run_action(env: Mapping[str, str], out: TextIO, clock: Clock) -> int:
         return int(exc.exit_code)
 
 
-def _run(inputs: ActionInputs, env: Mapping[str, str], gha: GhaWriter, clock: Clock) -> int:
-    ctx = GitHubContext.from_env(env)
-    event = ctx.load_event() if ctx.event_path else {}
-    full_env = {**env, "GITHUB_TOKEN": inputs.token}
-    client = make_client(full_env) if inputs.token and ctx.repository else None
-    read_only = token_is_read_only(ctx, event)
+def _run(inputs: ActionInputs, run: RunEnv, gha: GhaWriter, clock: Clock) -> int:
+    github = shared_client(run, token=inputs.token)
+    read_only = token_is_read_only(run)
     if inputs.mode == "publish":
-        if client is None:
+        if not github.usable:
             raise GitHubError(
                 "publish mode needs a token and GITHUB_REPOSITORY",
                 fix="run it in a workflow_run workflow with github-token",
             )
-        published, target = _from_artifact(inputs, event, client)
+        published, target = _from_artifact(inputs, run.event, github.get())
     else:
-        pr = pull_request_number(ctx.event_name, event)
-        target = PublishTarget(target_sha(ctx.event_name, event, ctx.sha), pr, read_only)
-        published = _check(inputs, ctx, full_env, clock, client, pr, read_only, gha)
+        pr = pull_request_number(run.event_name, run.event)
+        target = PublishTarget(target_sha(run.event_name, run.event, run.sha), pr, read_only)
+        published = _check(inputs, run, clock, github, pr, read_only, gha)
     verdict = published.verdict
     summary = render_markdown(verdict)
-    workspace = Path(ctx.workspace or ".") / inputs.working_directory
+    workspace = Path(run.workspace or ".") / inputs.working_directory
     _write(workspace, inputs.json_path, render_json(verdict))
     _write(workspace, inputs.markdown, summary)
     gha.append_summary(summary + published.trends)
     gha.set_outputs(verdict_outputs(verdict, summary))
-    for annotation in list(published.annotations)[:10]:
+    _annotate(gha, published.annotations)
+    if github.usable and not read_only:
+        _publish(inputs, github.get(), published, summary, target, run, gha)
+    elif read_only:
+        gha.notice(
+            "read-only token (a fork pull request): the verdict is in the job summary "
+            "and the files; publish it from a workflow_run workflow (docs/workflows)"
+        )
+    if (line := github.summary()) is not None:
+        gha.log(line)
+    return exit_code(verdict.decision, verdict.mode) if inputs.mode != "publish" else 0
+
+
+def _annotate(gha: GhaWriter, annotations: Sequence[Annotation]) -> None:
+    """The first ten as workflow-command annotations (GitHub shows ten per level and step)."""
+    for annotation in list(annotations)[:10]:
         level = "error" if annotation.level == "failure" else annotation.level
         gha.annotate(
             level,
@@ -191,16 +209,6 @@ def _run(inputs: ActionInputs, env: Mapping[str, str], gha: GhaWriter, clock: Cl
             file=annotation.path,
             line=annotation.start_line,
         )
-    if client is not None and not read_only:
-        _publish(inputs, client, published, summary, target, ctx, gha)
-    elif read_only:
-        gha.notice(
-            "read-only token (a fork pull request): the verdict is in the job summary "
-            "and the files; publish it from a workflow_run workflow (docs/workflows)"
-        )
-    if client is not None:
-        gha.log(client.summary())
-    return exit_code(verdict.decision, verdict.mode) if inputs.mode != "publish" else 0
 
 
 def _publish(
@@ -209,7 +217,7 @@ def _publish(
     published: Published,
     summary: str,
     target: PublishTarget,
-    ctx: GitHubContext,
+    run: RunEnv,
     gha: GhaWriter,
 ) -> None:
     verdict = published.verdict
@@ -221,7 +229,7 @@ def _publish(
         comment=inputs.comment,
         comment_key=inputs.comment_key,
         status_context=inputs.status_context or published.status_context,
-        details_url=ctx.run_url,
+        details_url=run.run_url,
         identity=resolve_identity(client.github),
     )
     try:

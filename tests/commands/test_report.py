@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from slo_gate.commands.report import ReportArgs, run_report
 from slo_gate.errors import UsageError
-from slo_gate.report.command import ReportArgs, run_report
+from slo_gate.runenv import RunEnv
 from tests.golden import check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def test_the_example_month_reproduces_docs_example_report(tmp_path: Path) -> Non
         json=tmp_path / "report.json",
         html=tmp_path / "report.html",
     )
-    assert run_report(args, {}, out, _never) == 0
+    assert run_report(args, RunEnv(), out, _never) == 0
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     check_golden(ROOT / "docs/example-report.md", markdown)
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
@@ -61,7 +62,7 @@ def test_the_example_month_reproduces_docs_example_report(tmp_path: Path) -> Non
 
 def test_without_output_files_the_markdown_goes_to_stdout(tmp_path: Path) -> None:
     out = io.StringIO()
-    assert run_report(_args(tmp_path, window="7d", offline=True), {}, out, _never) == 0
+    assert run_report(_args(tmp_path, window="7d", offline=True), RunEnv(), out, _never) == 0
     assert out.getvalue().startswith("# SLO report: rolling 7d to 2026-11-01 00:00")
 
 
@@ -76,12 +77,12 @@ def test_without_output_files_the_markdown_goes_to_stdout(tmp_path: Path) -> Non
 )
 def test_usage_errors_name_the_fix(tmp_path: Path, kw: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message) as err:
-        run_report(_args(tmp_path, **kw), {}, io.StringIO(), _never)
+        run_report(_args(tmp_path, **kw), RunEnv(), io.StringIO(), _never)
     assert err.value.fix
 
 
 def test_publishing_without_github_is_an_error_not_a_silent_skip(tmp_path: Path) -> None:
     args = _args(tmp_path, month="2026-10", publish="issue", json=tmp_path / "r.json")
     with pytest.raises(UsageError, match="need GitHub") as err:
-        run_report(args, {}, io.StringIO(), _never)
+        run_report(args, RunEnv(), io.StringIO(), _never)
     assert err.value.fix is not None and "GITHUB_TOKEN" in err.value.fix

@@ -1,48 +1,63 @@
-"""One gate run at the edge: read inputs, collect, evaluate, record.
+"""``slo-gate check``: one gate run at the edge: read inputs, collect, evaluate, record.
 
 ``perform_check`` is shared by ``slo-gate check`` and the GitHub Action (``slo-gate action``).
 It reads files, the GitHub API and the clock, and hands plain data to the pure engine. Nothing
-here reads ``os.environ``: the environment comes in as a mapping.
+here reads the process environment: the run environment (``RunEnv``) comes in built.
 """
 
 from __future__ import annotations
 
+import argparse
 import getpass
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
-from slo_gate.collectors.build_time import BuildTimeMeasurement, collect_build_time
+from slo_gate import __version__
+from slo_gate.collectors.build_time import BuildTimeMeasurement, RunRef, collect_build_time
 from slo_gate.collectors.bundles import collect_bundles
 from slo_gate.collectors.server_logs import collect_server_logs
-from slo_gate.collectors.tests import collect_tests
-from slo_gate.config.inputs import load_event_file
+from slo_gate.collectors.tests.collect import collect_tests
+from slo_gate.commands.inputs import (
+    PR_EVENTS,
+    Clock,
+    StoreChoice,
+    api_level,
+    github_missing,
+    open_store,
+    read_ci,
+    run_reader,
+    shared_client,
+    store_kind,
+)
 from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
-from slo_gate.context import RunContext, run_context
+from slo_gate.context import RunContext, parse_time_arg, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
+from slo_gate.engine.release import exit_code
 from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError
 from slo_gate.events import ServerMeasurement
-from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
+from slo_gate.files import write_output
+from slo_gate.github.client import GitHubApiError, GitHubClient
+from slo_gate.github.shared import SharedClient
 from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
-from slo_gate.history.file_store import FileStore, known_files, pick_baseline
-from slo_gate.history.github_branch import EventContext, GitHubBranchStore
-from slo_gate.history.run_cache import JsonFileRunCache, RunCacheStore
-from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import Listing, WorkflowRunReader, read_ci_history
+from slo_gate.history.file_store import known_files, pick_baseline
+from slo_gate.history.workflow_runs import Listing, WorkflowRunReader
 from slo_gate.measurements import Annotation, Measurements, Problem, TestReport
 from slo_gate.records import Record
 from slo_gate.render.annotations import verdict_annotations
+from slo_gate.render.json_out import render_json
+from slo_gate.render.markdown import render_markdown
+from slo_gate.render.terminal import render_terminal
+from slo_gate.runenv import RunEnv
 from slo_gate.runs import BuildSample, RunSummary
 from slo_gate.verdict import Override, Verdict
 
-Clock = Callable[[], datetime]
 LabelReader = Callable[[Policy, datetime], tuple[Override | None, Override | None]]
-PR_EVENTS = ("pull_request", "pull_request_target")
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,6 @@ class CheckOptions:
     override: str | None = None
     override_by: str | None = None
     repo: str | None = None
-    token: str | None = None
     #: reads overrides from PR labels once the policy (which names the labels) is loaded:
     #: (release-freeze override, accept-increase override)
     labels: LabelReader | None = None
@@ -80,8 +94,6 @@ class CheckRun:
     context: RunContext
     history: list[Record]
     store_name: str
-    client: GitHubClient | None
-    event: Mapping[str, Any] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     annotations: list[Annotation] = field(default_factory=list)
 
@@ -92,68 +104,9 @@ def _needs_github(loaded: LoadedPolicy, opts: CheckOptions, event_name: str | No
     return bool(
         p.ci.workflows
         or (src is not None and (src.workflow or src.job or src.step))
-        or (opts.history_store or p.history.store) == "github-branch"
+        or store_kind(p, StoreChoice(kind=opts.history_store)) == "github-branch"
         or event_name in PR_EVENTS
     )
-
-
-def _client(env: Mapping[str, str], opts: CheckOptions) -> GitHubClient | None:
-    token = opts.token or env.get("GITHUB_TOKEN")
-    repo = opts.repo or env.get("GITHUB_REPOSITORY")
-    if not token or not repo:
-        return None
-    return make_client({**env, "GITHUB_TOKEN": token}, repository=repo)
-
-
-def _level(on_api_error: Literal["warn", "fail"]) -> Literal["warning", "error"]:
-    return "error" if on_api_error == "fail" else "warning"
-
-
-def _github_missing(what: str, level: Literal["warning", "error"]) -> Problem:
-    return Problem(
-        code="github-not-configured",
-        message=f"{what} needs the GitHub API, but there is no token or repository: it has no "
-        "data. In a workflow pass github-token; locally set GITHUB_TOKEN and pass --repo "
-        "owner/name",
-        level=level,
-        source="github",
-    )
-
-
-def _open_store(
-    loaded: LoadedPolicy,
-    opts: CheckOptions,
-    ctx: RunContext,
-    env: Mapping[str, str],
-    client: GitHubClient | None,
-    now: datetime,
-) -> tuple[HistoryStore | None, list[Problem]]:
-    hist = loaded.policy.history
-    kind = opts.history_store or hist.store
-    if kind == "off":
-        return None, []
-    if kind == "github-branch" and opts.history is None:
-        if client is None:
-            return None, [
-                _github_missing("history.store: github-branch", _level(hist.on_api_error))
-            ]
-        context = EventContext.from_env(env, loaded.policy.ci.branches)
-        return (
-            GitHubBranchStore(
-                client, context=context, now=now, branch=hist.branch, on_api_error=hist.on_api_error
-            ),
-            [],
-        )
-    path = opts.history if opts.history is not None else ctx.workspace / hist.file
-    shown = str(opts.history) if opts.history is not None else hist.file
-    seed = ctx.workspace / hist.seed if hist.seed else None
-    return FileStore(path, shown, seed=seed), []
-
-
-def _run_cache(store: HistoryStore | None, ctx: RunContext, loaded: LoadedPolicy) -> RunCacheStore:
-    if isinstance(store, GitHubBranchStore):
-        return store.run_cache()
-    return JsonFileRunCache(ctx.workspace / Path(loaded.policy.history.file).parent / "runs")
 
 
 def _ci_runs(
@@ -164,20 +117,11 @@ def _ci_runs(
         return None
     if reader is None:
         problems.append(
-            _github_missing("the CI pass rate (ci.workflows)", _level(p.history.on_api_error))
+            github_missing("the CI pass rate (ci.workflows)", api_level(p.history.on_api_error))
         )
         return []
     since = now - timedelta(seconds=max(p.ci.pass_rate.window, p.budget.window))
-    ci = read_ci_history(
-        reader,
-        p.ci.workflows,
-        p.ci.branches,
-        since=since,
-        now=now,
-        first_attempts=p.ci.attempts == "first",
-        events=p.ci.events,
-        on_api_error=p.history.on_api_error,
-    )
+    ci = read_ci(p, reader, since=since, now=now)
     problems.extend(ci.problems)
     return list(ci.runs)
 
@@ -208,8 +152,7 @@ def _baseline(
     history: Sequence[Record],
     ctx: RunContext,
     opts: CheckOptions,
-    event: Mapping[str, Any],
-    env: Mapping[str, str],
+    run: RunEnv,
     client: GitHubClient | None,
     now: datetime,
     on_api_error: Literal["warn", "fail"],
@@ -218,7 +161,7 @@ def _baseline(
     if opts.baseline is None and client is not None and ctx.event in PR_EVENTS:
         found, more = find_baseline(
             history,
-            PullRequestRef.from_event(event, env),
+            PullRequestRef.from_event(run.event, run.event_name, run.sha),
             GitHubCommits(client),
             now,
             on_api_error=on_api_error,
@@ -229,10 +172,10 @@ def _baseline(
     return pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
 
 
-def _override(opts: CheckOptions, env: Mapping[str, str], now: datetime) -> Override | None:
+def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None:
     if not opts.override:
         return None
-    who = opts.override_by or env.get("GITHUB_ACTOR") or _local_user()
+    who = opts.override_by or run.actor or _local_user()
     return Override(by=who, reason=opts.override, at=now, source="cli")
 
 
@@ -264,13 +207,6 @@ def _record(
     )
 
 
-def _event(env: Mapping[str, str]) -> dict[str, Any]:
-    path = env.get("GITHUB_EVENT_PATH")
-    if env.get("GITHUB_ACTIONS") != "true" or not path:
-        return {}
-    return load_event_file(Path(path))
-
-
 def _tests(loaded: LoadedPolicy, opts: CheckOptions, ws: Path) -> TestReport | None:
     t = loaded.policy.tests
     if not (opts.junit or opts.playwright or t.junit or t.playwright):
@@ -283,30 +219,42 @@ def _server(loaded: LoadedPolicy, ws: Path, now: datetime) -> ServerMeasurement 
     return collect_server_logs(p.server, p.budget, ws, now) if p.server.logs else None
 
 
-def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> CheckRun:
+def _connect(
+    loaded: LoadedPolicy, opts: CheckOptions, ctx: RunContext, github: SharedClient
+) -> GitHubClient | None:
+    """The shared client when this run needs GitHub and has a token and a repository."""
+    if not (_needs_github(loaded, opts, ctx.event) and github.usable):
+        return None
+    return github.get()
+
+
+def perform_check(
+    opts: CheckOptions, run: RunEnv, clock: Clock, github: SharedClient | None = None
+) -> CheckRun:
     """Collect, evaluate and record one gate run; raise only for errors the user must fix."""
     now = opts.now or clock()
-    ctx = run_context(env, opts.workspace, opts.commit, opts.branch)
+    ctx = run_context(run, opts.workspace, opts.commit, opts.branch)
     loaded = load_policy(opts.config, ctx.workspace)
     policy = loaded.policy
-    event = _event(env)
     problems: list[Problem] = []
-    client = _client(env, opts) if _needs_github(loaded, opts, ctx.event) else None
-    store, store_problems = _open_store(loaded, opts, ctx, env, client, now)
+    github = github or shared_client(run, repository=opts.repo)
+    client = _connect(loaded, opts, ctx, github)
+    choice = StoreChoice(opts.history, opts.history_store)
+    store, store_problems = open_store(policy, ctx.workspace, choice, run, client, now)
     problems.extend(store_problems)
     history = list(store.read()) if store is not None else []
     problems.extend(store.problems if store is not None else ())
     baseline, how = _baseline(
-        history, ctx, opts, event, env, client, now, policy.history.on_api_error, problems
+        history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
-    reader = WorkflowRunReader(client, _run_cache(store, ctx, loaded)) if client else None
+    reader = run_reader(client, store, ctx.workspace, policy)
     bundles = collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
     tests = _tests(loaded, opts, ctx.workspace)
     build = collect_build_time(
         policy.build_time.from_,
         workspace=ctx.workspace,
         reader=reader,
-        env=env,
+        run=RunRef(run.run_number, run.attempt_number),
         on_api_error=policy.history.on_api_error,
     )
     problems.extend(build.problems)
@@ -331,7 +279,7 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
             build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
             build_samples=tuple(past_builds),
             build_time_configured=policy.build_time.from_ is not None,
-            override=_override(opts, env, now) or freeze,
+            override=_override(opts, run, now) or freeze,
             accept_increase=accept,
         )
     )
@@ -342,19 +290,119 @@ def perform_check(opts: CheckOptions, env: Mapping[str, str], clock: Clock) -> C
             store.append(_record(verdict, ctx, now, bundles, tests, build))
         except GitHubError as exc:
             log.append(f"history not recorded: {exc.message}")
-    if client is not None:
-        log.append(client.summary())
     return CheckRun(
         verdict=verdict,
         loaded=loaded,
         context=ctx,
         history=history,
         store_name=store.name if store is not None else "off",
-        client=client,
-        event=event,
         log=log,
-        annotations=[
-            *verdict_annotations(verdict, loaded.path, loaded.line_of),
-            *(tests.annotations if tests is not None else ()),
-        ],
+        annotations=verdict_annotations(verdict, loaded.path, loaded.line_of),
     )
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``check`` subcommand's arguments."""
+    check = sub.add_parser("check", help="measure, evaluate the SLOs and decide")
+    check.add_argument(
+        "--config",
+        type=Path,
+        help="policy file (default .github/slo-gate.yml, else the built-in default policy)",
+    )
+    check.add_argument("--workspace", type=Path, help="project root (default: current folder)")
+    check.add_argument("--json", type=Path, metavar="PATH", help="write the verdict as JSON")
+    check.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary")
+    check.add_argument(
+        "--history",
+        type=Path,
+        metavar="PATH",
+        help="local history file (default: the policy's history.file)",
+    )
+    check.add_argument("--no-record", action="store_true", help="do not record this run")
+    check.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="compare with the record of this commit (prefix) or branch",
+    )
+    check.add_argument(
+        "--mode",
+        choices=["pr", "release"],
+        default="pr",
+        help="release mode fails the step on pause and rollback (default: pr)",
+    )
+    check.add_argument(
+        "--now",
+        type=parse_time_arg,
+        metavar="TIME",
+        help="evaluate as of this ISO 8601 time (default: the clock)",
+    )
+    check.add_argument("--commit", help="commit being checked (default: GITHUB_SHA or git)")
+    check.add_argument("--branch", help="branch being checked (default: GITHUB_REF or git)")
+    check.add_argument(
+        "--junit",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="JUnit XML report files or globs (default: the policy's tests.junit)",
+    )
+    check.add_argument(
+        "--playwright",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="Playwright JSON reports (default: the policy's tests.playwright)",
+    )
+    check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
+    check.add_argument(
+        "--override",
+        metavar="REASON",
+        help="lift a release pause for an urgent fix; recorded with who, why and when",
+    )
+    check.add_argument("--repo", metavar="OWNER/NAME", help="GitHub repository (with GITHUB_TOKEN)")
+    check.add_argument("--quiet", action="store_true", help="print only the decision")
+
+
+def options_from(args: argparse.Namespace) -> CheckOptions:
+    return CheckOptions(
+        config=args.config,
+        workspace=args.workspace,
+        history=args.history,
+        no_record=args.no_record,
+        baseline=args.baseline,
+        mode=args.mode,
+        now=args.now,
+        commit=args.commit,
+        branch=args.branch,
+        junit=args.junit,
+        playwright=args.playwright,
+        workers=args.workers,
+        override=args.override,
+        repo=args.repo,
+    )
+
+
+def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
+    """``slo-gate check``: evaluate, write the files asked for, print, exit by the decision."""
+    github = shared_client(env, repository=args.repo)
+    checked = perform_check(options_from(args), env, clock, github)
+    verdict = checked.verdict
+    if args.json:
+        write_output(args.json, render_json(verdict))
+    if args.markdown:
+        write_output(args.markdown, render_markdown(verdict))
+    source = checked.loaded.path or "built-in default policy (SLOS.md)"
+    if args.quiet:
+        out.write(f"decision: {verdict.decision}\n")
+    else:
+        out.write(
+            f"slo-gate {__version__} · policy: {source} · history: {checked.store_name} "
+            f"({len(checked.history)} records)\n\n"
+        )
+        out.write(render_terminal(verdict))
+    for line in [*checked.log, github.summary()]:
+        if line:
+            out.write(line + "\n")
+    return exit_code(verdict.decision, verdict.mode)

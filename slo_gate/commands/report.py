@@ -12,7 +12,6 @@ Publishing failures are errors (exit code 4): the user asked for an issue and di
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,15 @@ from typing import Literal, TextIO
 
 from slo_gate.collectors.incident_issues import incident_issues
 from slo_gate.collectors.server_logs import collect_server_logs
+from slo_gate.commands.inputs import (
+    Clock,
+    StoreChoice,
+    open_store,
+    read_ci,
+    run_cache,
+    shared_client,
+    workspace_of,
+)
 from slo_gate.config.loader import load_policy
 from slo_gate.config.policy import BudgetPolicy, Policy
 from slo_gate.config.units import parse_duration
@@ -27,13 +35,12 @@ from slo_gate.context import parse_time_arg
 from slo_gate.errors import ExitCode, UsageError
 from slo_gate.events import ServerMeasurement
 from slo_gate.files import write_output
-from slo_gate.github.client import GitHubApiError, GitHubClient, make_client
+from slo_gate.github.client import GitHubApiError, GitHubClient
+from slo_gate.github.comment import resolve_identity
 from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
-from slo_gate.github.publish import resolve_identity
-from slo_gate.history.file_store import FileStore
-from slo_gate.history.run_cache import JsonFileRunCache
+from slo_gate.github.shared import SharedClient
 from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import WorkflowRunReader, read_ci_history
+from slo_gate.history.workflow_runs import WorkflowRunReader
 from slo_gate.measurements import Problem
 from slo_gate.render.alert_issue import render_alert_body, render_alert_cleared
 from slo_gate.render.report_html import render_report_html
@@ -41,10 +48,8 @@ from slo_gate.render.report_markdown import render_report_markdown
 from slo_gate.report.build import ReportInput, ServerInput, build_report
 from slo_gate.report.periods import month_period, previous_period, window_period
 from slo_gate.report_model import IncidentIssueData, Period, Report
+from slo_gate.runenv import RunEnv
 from slo_gate.runs import RunSummary
-
-Clock = Callable[[], datetime]
-GitHubFactory = Callable[[Mapping[str, str]], GitHubClient]
 
 #: collector problems that only say "this line belongs to another window": expected here
 WINDOW_CODES = frozenset({"server-logs-outside-window", "server-logs-future"})
@@ -87,7 +92,7 @@ def args_from_namespace(ns: argparse.Namespace) -> ReportArgs:
     )
 
 
-def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``report`` subcommand's arguments (the CLI calls this from ``build_parser``)."""
     p = sub.add_parser("report", help="the monthly SLO report, alert issues and trends")
     which = p.add_mutually_exclusive_group(required=True)
@@ -123,14 +128,6 @@ def resolve_period(args: ReportArgs, policy: Policy, now: datetime) -> Period:
             str(exc), fix="e.g. --month 2026-10 or --window 30d; the time zone is the policy's"
         ) from None
     raise UsageError("no period given", fix="pass --month YYYY-MM or --window 30d")
-
-
-def _store(policy: Policy, workspace: Path, override: Path | None) -> HistoryStore:
-    hist = policy.history
-    path = override if override is not None else workspace / hist.file
-    shown = str(override) if override is not None else hist.file
-    seed = workspace / hist.seed if hist.seed else None
-    return FileStore(path, shown, seed=seed)
 
 
 def _collect(policy: Policy, workspace: Path, start: datetime, end: datetime) -> ServerMeasurement:
@@ -171,31 +168,28 @@ class GitHubInputs:
 
 def read_github(
     args: ReportArgs,
-    env: Mapping[str, str],
+    github: SharedClient,
     policy: Policy,
     workspace: Path,
+    store: HistoryStore | None,
     period: Period,
     previous: Period,
-    factory: GitHubFactory,
 ) -> GitHubInputs:
-    """CI runs and incident issues; each failure is a problem and a note, never a crash."""
+    """CI runs (read as the gate reads them) and incident issues; failures are problems."""
     out = GitHubInputs(problems=[])
     assert out.problems is not None
-    if args.offline or not env.get("GITHUB_REPOSITORY"):
+    client = _client(args, github)
+    if client is None:
         why = "--offline" if args.offline else "no GitHub repository (GITHUB_REPOSITORY unset)"
         out.ci_note = f"CI runs not read: {why}"
         out.issues_note = f"incident issues not read: {why}"
         return out
-    client = factory(env)
     out.client = client
-    cache_dir = workspace / Path(policy.history.file).parent / "runs"
-    history = read_ci_history(
-        WorkflowRunReader(client, JsonFileRunCache(cache_dir)),
-        policy.ci.workflows,
-        policy.ci.branches,
+    history = read_ci(
+        policy,
+        WorkflowRunReader(client, run_cache(store, workspace, policy)),
         since=min(previous.start, period.as_of - timedelta(seconds=policy.budget.window)),
         now=period.as_of,
-        first_attempts=policy.ci.attempts == "first",
     )
     out.problems.extend(history.problems)
     if history.available:
@@ -210,6 +204,13 @@ def read_github(
         out.problems.append(err.to_problem("warn"))
         out.issues_note = "incident issues not read: see problems"
     return out
+
+
+def _client(args: ReportArgs, github: SharedClient) -> GitHubClient | None:
+    """The report reads public data without a token; ``--offline`` reads nothing."""
+    if args.offline or not github.has_repository:
+        return None
+    return github.get()
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -263,23 +264,22 @@ def publish(args: ReportArgs, report: Report, markdown: str, gh: GitHubInputs, o
 
 
 def make_report(
-    args: ReportArgs,
-    env: Mapping[str, str],
-    now: datetime,
-    *,
-    store: HistoryStore | None = None,
-    github: GitHubFactory = make_client,
+    args: ReportArgs, run: RunEnv, now: datetime, github: SharedClient | None = None
 ) -> tuple[Report, GitHubInputs]:
     """Read everything and build the report (no file written, nothing published)."""
-    workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or ".")
+    github = github or shared_client(run)
+    workspace = workspace_of(run, args.workspace)
     loaded = load_policy(args.config, workspace)
     policy = loaded.policy
     period = resolve_period(args, policy, now)
     previous = previous_period(period)
-    store = store or _store(policy, workspace, args.history)
-    records = list(store.read())
+    choice = StoreChoice(path=args.history)
+    store, store_problems = open_store(
+        policy, workspace, choice, run, _client(args, github), period.as_of
+    )
+    records = list(store.read()) if store is not None else []
     server, server_problems = read_server(policy, workspace, period, previous)
-    gh = read_github(args, env, policy, workspace, period, previous, github)
+    gh = read_github(args, github, policy, workspace, store, period, previous)
     report = build_report(
         ReportInput(
             policy=policy,
@@ -295,25 +295,26 @@ def make_report(
                 else incident_issues(gh.issues, period.start, period.end, now)
             ),
             issues_note=gh.issues_note,
-            problems=[*store.problems, *server_problems, *(gh.problems or [])],
+            problems=[
+                *store_problems,
+                *(store.problems if store is not None else ()),
+                *server_problems,
+                *(gh.problems or []),
+            ],
         ),
         previous,
     )
     return report, gh
 
 
-def run_report(
-    args: ReportArgs,
-    env: Mapping[str, str],
-    out: TextIO,
-    clock: Clock,
-    *,
-    store: HistoryStore | None = None,
-    github: GitHubFactory = make_client,
-) -> int:
+def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
+    return run_report(args_from_namespace(args), env, out, clock)
+
+
+def run_report(args: ReportArgs, run: RunEnv, out: TextIO, clock: Clock) -> int:
     """Build, write and publish; prints a one-screen summary (or the Markdown with no file)."""
     now = args.now or clock()
-    report, gh = make_report(args, env, now, store=store, github=github)
+    report, gh = make_report(args, run, now)
     markdown = render_report_markdown(report)
     if args.markdown:
         write_output(args.markdown, markdown)

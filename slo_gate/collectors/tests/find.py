@@ -1,0 +1,58 @@
+"""Report files from the policy's globs: relative to the workspace, never outside it."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Sequence
+from pathlib import Path
+
+from slo_gate.collectors.tests.tally import problem
+from slo_gate.measurements import Problem
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def find_reports(
+    workspace: Path, patterns: Sequence[str], kind: str
+) -> tuple[list[Path], list[Problem]]:
+    """Expand globs relative to the workspace; every file must resolve inside it.
+
+    A pattern that matches no file is a problem (the report step did not run, or wrote
+    elsewhere), and so is a match that leads out of the workspace (``..`` or a symlink).
+    """
+    root = workspace.resolve()
+    found: dict[Path, None] = {}
+    problems: list[Problem] = []
+    for pattern in patterns:
+        # glob.glob, not Path.glob: patterns may be absolute, and root_dir keeps relative ones
+        # anchored at the workspace whatever the process's working directory is.
+        matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))  # noqa: PTH207
+        files = outside = 0
+        for match in matches:
+            candidate = (root / match).resolve()
+            if not candidate.is_relative_to(root):
+                problems.append(
+                    problem(
+                        "tests-path-outside-workspace",
+                        f"{kind} pattern {pattern!r} matches {match!r}, which lies outside the "
+                        "workspace; it is not read. Fix: keep reports inside the workspace",
+                        None,
+                    )
+                )
+                outside += 1
+                continue
+            if candidate.is_file():
+                found.setdefault(candidate, None)
+                files += 1
+        if files == 0 and outside == 0:
+            hint = "a literal path" if not _GLOB_CHARS & set(pattern) else "a glob"
+            problems.append(
+                problem(
+                    "tests-report-missing",
+                    f"{kind} pattern {pattern!r} ({hint}) matches no file under the workspace. "
+                    "Fix: check that the test step wrote its report there, or correct "
+                    f"tests.{kind} / --{kind}",
+                    None,
+                )
+            )
+    return list(found), problems

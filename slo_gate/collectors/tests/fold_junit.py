@@ -1,0 +1,143 @@
+"""JUnit XML test cases folded into the tally: keys, titles, source files, visual tests, and
+the two retry rules (every case a run, or repeated cases as attempts of one test)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from slo_gate.collectors.junit import JUnitCase, JUnitFile
+from slo_gate.collectors.tests.tally import BadOutcome, Failing, Outcome, Tally
+from slo_gate.text import clean_text
+
+_PATHLIKE = re.compile(
+    r"(?:^|/)[^/\s]+\.(?:[cm]?[jt]sx?|py|go|rb|java|kts?|cs|php|rs|swift|scala|feature)$"
+)
+_NAME_TAG = re.compile(r"(?<!\S)@([\w:.\-/]+)")
+
+
+@dataclass
+class Group:
+    """Repeated JUnit cases taken as attempts of one test (``junit_retries: repeated-cases``)."""
+
+    passed: bool = False
+    failed: bool = False
+    skipped_only: bool = True
+    flaky: bool = False
+    last_bad: Literal["failed", "errored"] = "failed"
+    first_failing: Failing | None = None
+    last_failing: Failing | None = None
+    project: str | None = None
+    visual: bool = False
+
+
+def junit_key(case: JUnitCase) -> str:
+    """(suite, class, name), plus the project for Playwright's JUnit output."""
+    key = f"{case.suite}::{case.classname}::{case.name}"
+    return f"{key}::{case.project}" if case.project else key
+
+
+def _junit_title(case: JUnitCase) -> str:
+    who = f"{case.classname} › {case.name}" if case.classname else case.name
+    return f"{who} [{case.project}]" if case.project else who
+
+
+def _junit_path(case: JUnitCase) -> str | None:
+    """The test's source file: a ``file`` attribute, else a suite or class name shaped as a path."""
+    if case.file:
+        return case.file
+    for candidate in (case.suite, case.classname):
+        if candidate and _PATHLIKE.search(candidate.replace("\\", "/")):
+            return candidate
+    return None
+
+
+def _junit_failing(case: JUnitCase, display: str, visual: bool) -> Failing:
+    outcome: BadOutcome = (
+        "errored" if case.outcome == "errored" else "flaky" if case.outcome == "flaky" else "failed"
+    )
+    return Failing(
+        key=junit_key(case),
+        title=_junit_title(case),
+        outcome=outcome,
+        message=clean_text(case.message),
+        file=_junit_path(case),
+        line=case.line,
+        project=case.project,
+        visual=visual,
+        attachments=case.attachments,
+        report=display,
+        report_line=case.report_line,
+    )
+
+
+def _junit_visual(tally: Tally, case: JUnitCase) -> bool:
+    screenshots = any(_is_screenshot(a) for a in case.attachments) if case.attachments else False
+    tags = _NAME_TAG.findall(case.name) if "@" in case.name else ()
+    if not screenshots and not tags and not tally.visual_paths:
+        return False
+    return tally.is_visual(_junit_path(case), tags, screenshots)
+
+
+def _is_screenshot(path: str) -> bool:
+    lowered = path.lower()
+    return any(
+        lowered.endswith(f"-{kind}.{ext}")
+        for kind in ("expected", "actual", "diff")
+        for ext in ("png", "jpg", "jpeg")
+    )
+
+
+def fold_junit_separate(tally: Tally, junit: JUnitFile) -> None:
+    """Default: every ``<testcase>`` is its own run."""
+    for case in junit.cases():
+        outcome = case.outcome
+        visual = _junit_visual(tally, case)
+        tally.add(outcome, case.project, visual)
+        if outcome != "passed" and outcome != "skipped":
+            tally.keep(_junit_failing(case, junit.display, visual))
+
+
+def fold_junit_grouped(groups: dict[str, Group], tally: Tally, junit: JUnitFile) -> None:
+    """``repeated-cases``: cases with the same key are attempts of one test."""
+    for case in junit.cases():
+        key = junit_key(case)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(project=case.project)
+        group.visual = group.visual or _junit_visual(tally, case)
+        outcome = case.outcome
+        if outcome == "skipped":
+            continue
+        group.skipped_only = False
+        if outcome in ("passed", "flaky"):
+            group.passed = True
+            group.flaky = group.flaky or outcome == "flaky"
+            if outcome == "flaky" and group.first_failing is None:
+                group.first_failing = _junit_failing(case, junit.display, False)
+            continue
+        failing = _junit_failing(case, junit.display, False)
+        group.failed = True
+        group.last_bad = "errored" if outcome == "errored" else "failed"
+        group.first_failing = group.first_failing or failing
+        group.last_failing = failing
+
+
+def flush_groups(groups: dict[str, Group], tally: Tally) -> None:
+    for group in groups.values():
+        outcome: Outcome
+        shown: Failing | None = None
+        if group.passed:
+            outcome = "flaky" if (group.failed or group.flaky) else "passed"
+            shown = group.first_failing if outcome == "flaky" else None
+        elif group.skipped_only:
+            outcome = "skipped"
+        else:
+            outcome = group.last_bad
+            shown = group.last_failing
+        tally.add(outcome, group.project, group.visual)
+        if shown is not None:
+            shown.outcome = "flaky" if outcome == "flaky" else group.last_bad
+            shown.visual = group.visual
+            tally.keep(shown)

@@ -1,0 +1,1 @@
+"""The commands of ``slo-gate``: one module each, thin, sharing ``commands.inputs``."""

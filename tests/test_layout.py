@@ -53,3 +53,11 @@ def test_a_cycle_is_found() -> None:
     assert cycles({"github": {"history"}, "history": {"engine", "github"}}) == [
         ("github", "history")
     ]
+
+
+def test_pure_rooms_do_no_io() -> None:
+    """The engine, the renderers and the report builder see data, never stores or GitHub."""
+    edges = folder_graph()
+    io_rooms = {"collectors", "history", "github", "commands", "cli", "gha", "runenv", "context"}
+    for room in ("engine", "render", "report"):
+        assert not edges.get(room, set()) & io_rooms, (room, sorted(edges.get(room, set())))

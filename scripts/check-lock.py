@@ -100,7 +100,7 @@ def parse_lock(text: str) -> tuple[dict[str, Pin], list[str]]:
             problems.append(f"line {number}: not an exact pin (name==version): {body}")
             current = None
             continue
-        name = canonicalize_name(match["name"])
+        name: str = canonicalize_name(match["name"])
         if name in pins:
             problems.append(f"line {number}: {name} is pinned twice")
         current = Pin(name, match["version"], number)
@@ -122,15 +122,15 @@ def check(lock_text: str, pyproject_text: str) -> list[str]:
     except (InvalidRequirement, KeyError, tomllib.TOMLDecodeError) as exc:
         return [f"pyproject.toml: cannot read [project].dependencies: {exc}"]
 
-    for pin in pins.values():
-        if pin.hashes == 0:
-            problems.append(f"line {pin.line}: {pin.name}=={pin.version} has no --hash")
+    for each in pins.values():
+        if each.hashes == 0:
+            problems.append(f"line {each.line}: {each.name}=={each.version} has no --hash")
 
     direct: set[str] = set()
     for req in requirements:
         if req.marker is not None and not req.marker.evaluate(LOCK_ENVIRONMENT):
             continue
-        name = canonicalize_name(req.name)
+        name: str = canonicalize_name(req.name)
         direct.add(name)
         pin = pins.get(name)
         if pin is None:

@@ -23,15 +23,19 @@ class _Model(BaseModel):
 class AlertPolicy(_Model):
     """ "Alert when 50 % burned in 7 days": bad(within) / (B * valid(window)) >= consumed."""
 
-    consumed: Ratio = 0.5
-    within: Duration = 7 * DAY
+    consumed: Ratio = Field(
+        0.5, description="alert when this share of the window's budget burns within `within`"
+    )
+    within: Duration = Field(7 * DAY, description="the recent period of the alert (e.g. 7d)")
 
 
 class BudgetPolicy(_Model):
     """The error-budget policy shared by every ratio SLO."""
 
     window: Duration = Field(30 * DAY, description="rolling window of every error budget")
-    alert: AlertPolicy = AlertPolicy()
+    alert: AlertPolicy = Field(
+        AlertPolicy(), description="fast-burn alert: a share of the budget burned within a period"
+    )
     pause: Ratio = Field(0.75, description="pause releases when this share of a budget is consumed")
     rollback: Ratio = Field(1.0, description="ask for a rollback at this share consumed")
     min_events: int = Field(20, ge=0, description="below this a window reports insufficient data")
@@ -40,8 +44,12 @@ class BudgetPolicy(_Model):
 class SizeThresholds(_Model):
     """Upper limits on a size: above ``warning`` warns, above ``critical`` fails."""
 
-    warning: ByteSize | None = None
-    critical: ByteSize | None = None
+    warning: ByteSize | None = Field(
+        None, description="warn above this size (bytes, or with a unit: 240 KB, 250 KiB)"
+    )
+    critical: ByteSize | None = Field(
+        None, description="fail above this size (bytes, or with a unit: 250 KB, 1 MB)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeThresholds:
@@ -53,8 +61,12 @@ class SizeThresholds(_Model):
 class DurationThresholds(_Model):
     """Upper limits on a duration: above ``warning`` warns, above ``critical`` fails."""
 
-    warning: Duration | None = None
-    critical: Duration | None = None
+    warning: Duration | None = Field(
+        None, description="warn above this duration (with a unit: 400 ms, 4 min)"
+    )
+    critical: Duration | None = Field(
+        None, description="fail above this duration (with a unit: 500 ms, 5 min)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> DurationThresholds:
@@ -66,9 +78,9 @@ class DurationThresholds(_Model):
 class RatioThresholds(_Model):
     """Lower limits on a pass rate: below ``warning`` warns, below ``critical`` fails."""
 
-    warning: Ratio | None = None
-    critical: Ratio | None = None
-    window: Duration = 30 * DAY
+    warning: Ratio | None = Field(None, description="warn below this rate (e.g. 97%)")
+    critical: Ratio | None = Field(None, description="fail below this rate (e.g. 95%)")
+    window: Duration = Field(30 * DAY, description="the rate is measured over this window")
 
     @model_validator(mode="after")
     def _ordered(self) -> RatioThresholds:
@@ -105,24 +117,41 @@ class WidgetSource(_Model):
 
 
 class BundlesPolicy(_Model):
+    """Bundle sizes of the built widgets (gzip and brotli are both measured)."""
+
     root: str = Field("dist", description="the build output folder, relative to the workspace")
     base: str = Field("/", description="public base path that '/'-references start with")
-    widgets: WidgetSource = WidgetSource(html="**/index.html")
-    compression: Literal["gzip", "brotli"] = "gzip"
-    per_widget: SizeThresholds = SizeThresholds(warning=240_000, critical=250_000)
-    total: SizeThresholds = SizeThresholds(critical=1_000_000)
-    on_missing: Literal["fail", "warn"] = "fail"
+    widgets: WidgetSource = Field(
+        WidgetSource(html="**/index.html"),
+        description="how widgets are found: {html: glob}, {vite_manifest: path} or {glob: glob}",
+    )
+    compression: Literal["gzip", "brotli"] = Field(
+        "gzip", description="which compressed size the budgets limit"
+    )
+    per_widget: SizeThresholds = Field(
+        SizeThresholds(warning=240_000, critical=250_000),
+        description="limits on each widget's size (its entry and every file it loads)",
+    )
+    total: SizeThresholds = Field(
+        SizeThresholds(critical=1_000_000),
+        description="limits on the total: every unique file of all widgets, counted once",
+    )
+    on_missing: Literal["fail", "warn"] = Field(
+        "fail", description="a widget that vanished or a pattern that matched nothing"
+    )
     dynamic_imports: bool = Field(False, description="count dynamic import() targets too")
 
 
 class BuildTimeSource(_Model):
     """Where build durations come from: a workflow step, a number, or a JSON file."""
 
-    workflow: str | None = None
-    job: str | None = None
-    step: str | None = None
-    seconds: Duration | None = None
-    file: str | None = None
+    workflow: str | None = Field(
+        None, description="workflow file name (ci.yml) whose runs time the build"
+    )
+    job: str | None = Field(None, description="job name or glob in that workflow (build*)")
+    step: str | None = Field(None, description="step name in that job (Build widgets)")
+    seconds: Duration | None = Field(None, description="this build's duration, given directly")
+    file: str | None = Field(None, description="JSON file that holds the build's duration")
 
     @model_validator(mode="after")
     def _one_source(self) -> BuildTimeSource:
@@ -137,82 +166,155 @@ class BuildTimeSource(_Model):
 
 
 class BuildTimePolicy(_Model):
-    from_: BuildTimeSource | None = Field(None, alias="from")
-    p95: DurationThresholds = DurationThresholds(warning=240.0, critical=300.0)
-    window: Duration = 30 * DAY
+    """Widget build time: the share of builds within the P95 limit."""
+
+    from_: BuildTimeSource | None = Field(
+        None, alias="from", description="where build durations come from"
+    )
+    p95: DurationThresholds = Field(
+        DurationThresholds(warning=240.0, critical=300.0),
+        description="limits on the 95th percentile of build durations",
+    )
+    window: Duration = Field(30 * DAY, description="builds within this window count")
 
 
 class VisualSelector(_Model):
-    paths: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=lambda: ["@visual"])
+    """Which tests are visual tests (besides those that compare screenshots)."""
+
+    paths: list[str] = Field(
+        default_factory=list, description="globs of test files whose tests are visual"
+    )
+    tags: list[str] = Field(
+        default_factory=lambda: ["@visual"],
+        description="tags of visual tests (@visual and visual both match)",
+    )
 
 
 class TestsPolicy(_Model):
+    """Test reports of this run (JUnit XML, Playwright JSON) and the visual pass rate."""
+
     __test__ = False  # not a pytest class
 
-    junit: list[str] = Field(default_factory=list)
-    playwright: list[str] = Field(default_factory=list)
-    visual: VisualSelector = VisualSelector()
-    fail_on_failures: bool = True
-    junit_retries: Literal["separate", "repeated-cases"] = "separate"
+    junit: list[str] = Field(default_factory=list, description="globs of JUnit XML reports")
+    playwright: list[str] = Field(
+        default_factory=list, description="globs of Playwright JSON reports"
+    )
+    visual: VisualSelector = Field(VisualSelector(), description="which tests are visual tests")
+    fail_on_failures: bool = Field(True, description="fail the gate when a test of this run failed")
+    junit_retries: Literal["separate", "repeated-cases"] = Field(
+        "separate",
+        description="repeated JUnit test cases: separate runs, or retries of one test",
+    )
     huge_tree: ByteSize | None = Field(
         None, description="allow lxml's huge-tree mode for report files up to this size"
     )
-    visual_pass_rate: RatioThresholds = RatioThresholds(warning=0.97, critical=0.95)
+    visual_pass_rate: RatioThresholds = Field(
+        RatioThresholds(warning=0.97, critical=0.95),
+        description="limits on the pass rate of visual tests over the window",
+    )
 
 
 class CiPolicy(_Model):
-    workflows: list[str] = Field(default_factory=list)
-    branches: list[str] = Field(default_factory=lambda: ["main"])
+    """CI pass rate from the GitHub workflow runs of the listed workflows and branches."""
+
+    workflows: list[str] = Field(
+        default_factory=list, description="workflow file names (ci.yml) whose runs count"
+    )
+    branches: list[str] = Field(
+        default_factory=lambda: ["main"], description="branches whose runs count"
+    )
     events: list[str] = Field(default_factory=list, description="listing filter; empty: all")
-    attempts: Literal["final", "first"] = "final"
-    pass_rate: RatioThresholds = RatioThresholds(warning=0.97, critical=0.95, window=7 * DAY)
+    attempts: Literal["final", "first"] = Field(
+        "final", description="which attempt of a re-run counts: the final or the first"
+    )
+    pass_rate: RatioThresholds = Field(
+        RatioThresholds(warning=0.97, critical=0.95, window=7 * DAY),
+        description="limits on the CI pass rate over the window",
+    )
 
 
 class LogFields(_Model):
-    timestamp: str = "ts"
-    ok: str = "ok"
-    latency_ms: str = "latency_ms"
-    location: str = "location"
+    """Names of the fields (JSON keys or CSV columns) in the server logs."""
+
+    timestamp: str = Field("ts", description="field of the request's time")
+    ok: str = Field("ok", description="field that says whether the request succeeded")
+    latency_ms: str = Field("latency_ms", description="field of the request's latency")
+    location: str = Field("location", description="field of the caller: local or remote")
 
 
 class LatencyTarget(_Model):
-    p95: DurationThresholds
+    """A latency objective: at least 95 % of requests within the P95 limit."""
+
+    p95: DurationThresholds = Field(description="limits on the 95th percentile latency")
 
 
 class LatencyPolicy(_Model):
-    local: LatencyTarget = LatencyTarget(p95=DurationThresholds(warning=0.4, critical=0.5))
-    remote: LatencyTarget = LatencyTarget(p95=DurationThresholds(warning=1.2, critical=1.5))
+    """Latency objectives of local and remote callers."""
+
+    local: LatencyTarget = Field(
+        LatencyTarget(p95=DurationThresholds(warning=0.4, critical=0.5)),
+        description="latency objective of local callers",
+    )
+    remote: LatencyTarget = Field(
+        LatencyTarget(p95=DurationThresholds(warning=1.2, critical=1.5)),
+        description="latency objective of remote callers",
+    )
 
 
 class ServerPolicy(_Model):
-    logs: list[str] = Field(default_factory=list)
-    fields: LogFields = LogFields()
-    format: Literal["auto", "jsonl", "csv"] = "auto"
-    timestamp_unit: Literal["auto", "iso", "s", "ms"] = "auto"
-    latency_unit: Literal["ms", "s"] = "ms"
+    """Availability and latency of the server, from its request logs (JSON lines or CSV)."""
+
+    logs: list[str] = Field(default_factory=list, description="globs of request logs")
+    fields: LogFields = Field(LogFields(), description="names of the fields in the logs")
+    format: Literal["auto", "jsonl", "csv"] = Field(
+        "auto", description="log format; auto: from the file name and content"
+    )
+    timestamp_unit: Literal["auto", "iso", "s", "ms"] = Field(
+        "auto", description="timestamps: ISO 8601 text, or epoch seconds or milliseconds"
+    )
+    latency_unit: Literal["ms", "s"] = Field("ms", description="unit of the latency field")
     ok_values: list[str] | None = Field(None, description="result words that mean success")
     bad_values: list[str] | None = Field(None, description="result words that mean failure")
     bad_status_from: int = Field(500, description="HTTP statuses from this one up are failures")
-    location_default: Literal["local", "remote"] | None = None
+    location_default: Literal["local", "remote"] | None = Field(
+        None, description="location of requests without the location field"
+    )
     locations: dict[str, Literal["local", "remote"]] = Field(
         default_factory=dict, description="log-file glob -> location, for files without the field"
     )
     max_bad_share: Ratio = Field(0.01, description="more bad lines than this: the SLO has no data")
-    availability: RatioThresholds = RatioThresholds(warning=0.998, critical=0.995)
-    latency: LatencyPolicy = LatencyPolicy()
+    availability: RatioThresholds = Field(
+        RatioThresholds(warning=0.998, critical=0.995),
+        description="limits on availability: good requests / valid requests",
+    )
+    latency: LatencyPolicy = Field(
+        LatencyPolicy(), description="latency objectives of local and remote callers"
+    )
 
 
 class ReleasePolicy(_Model):
-    status_context: str = "slo-gate/release"
-    override_label: str = "slo-gate/override-freeze"
-    accept_increase_label: str = "slo-gate/accept-increase"
+    """The release gate: its commit status and the labels that override it, audited."""
+
+    status_context: str = Field(
+        "slo-gate/release", description="context of the release commit status"
+    )
+    override_label: str = Field(
+        "slo-gate/override-freeze", description="PR label that lifts a release pause"
+    )
+    accept_increase_label: str = Field(
+        "slo-gate/accept-increase",
+        description="PR label that turns a bundle-budget failure into a warning",
+    )
 
 
 class HistoryPolicy(_Model):
-    store: Literal["file", "github-branch"] = "file"
-    branch: str = "slo-gate-data"
-    file: str = ".slo-gate/history.jsonl"
+    """Where the records of past checks are kept."""
+
+    store: Literal["file", "github-branch"] = Field(
+        "file", description="a local JSON-lines file, or a data branch through the GitHub API"
+    )
+    branch: str = Field("slo-gate-data", description="the data branch (store: github-branch)")
+    file: str = Field(".slo-gate/history.jsonl", description="the history file (store: file)")
     on_api_error: Literal["warn", "fail"] = Field(
         "warn", description="GitHub unavailable or refusing: warn, or fail the gate"
     )
@@ -224,16 +326,28 @@ class HistoryPolicy(_Model):
 class Policy(_Model):
     """The whole policy file (``.github/slo-gate.yml``)."""
 
-    version: Literal[1] = 1
-    timezone: str = "UTC"
-    budget: BudgetPolicy = BudgetPolicy()
-    bundles: BundlesPolicy = BundlesPolicy()
-    build_time: BuildTimePolicy = BuildTimePolicy()
-    tests: TestsPolicy = TestsPolicy()
-    ci: CiPolicy = CiPolicy()
-    server: ServerPolicy = ServerPolicy()
-    release: ReleasePolicy = ReleasePolicy()
-    history: HistoryPolicy = HistoryPolicy()
+    version: Literal[1] = Field(1, description="version of the policy format: 1")
+    timezone: str = Field("UTC", description="time zone of calendar months in reports (IANA)")
+    budget: BudgetPolicy = Field(
+        BudgetPolicy(), description="the error-budget policy of every ratio SLO"
+    )
+    bundles: BundlesPolicy = Field(
+        BundlesPolicy(), description="bundle sizes of the built widgets (section turns it on)"
+    )
+    build_time: BuildTimePolicy = Field(
+        BuildTimePolicy(), description="widget build time (section turns it on)"
+    )
+    tests: TestsPolicy = Field(
+        TestsPolicy(), description="test reports and the visual pass rate (section turns it on)"
+    )
+    ci: CiPolicy = Field(CiPolicy(), description="CI pass rate (section turns it on)")
+    server: ServerPolicy = Field(
+        ServerPolicy(), description="server availability and latency (section turns it on)"
+    )
+    release: ReleasePolicy = Field(
+        ReleasePolicy(), description="release status context and override labels"
+    )
+    history: HistoryPolicy = Field(HistoryPolicy(), description="where history is kept")
 
 
 def default_policy() -> Policy:

@@ -1,4 +1,10 @@
-"""JSON Schemas for the policy file and the verdict (``slo-gate schema policy|verdict``)."""
+"""JSON Schemas for the policy file and the verdict (``slo-gate schema policy|verdict``).
+
+The policy schema is also committed as ``schema/policy.schema.json`` (a test keeps it equal to
+this output) so that editors can fetch it by its ``$id``: YAML files that start with
+``# yaml-language-server: $schema=<POLICY_SCHEMA_ID>``, and SchemaStore for
+``.github/slo-gate.yml``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,21 @@ from typing import Any, Literal
 from slo_gate.config.policy import Policy
 from slo_gate.verdict import Verdict
 
+POLICY_SCHEMA_ID = (
+    "https://raw.githubusercontent.com/slo-gate/slo-gate/main/schema/policy.schema.json"
+)
+
 
 def policy_schema() -> dict[str, Any]:
     schema = Policy.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = POLICY_SCHEMA_ID
     schema["title"] = "slo-gate policy (.github/slo-gate.yml)"
+    schema["description"] = (
+        "The slo-gate policy file: which sources are measured (a section turns its source on), "
+        "their SLO thresholds and the error-budget policy. What a file leaves out comes from "
+        "the built-in default policy. https://github.com/slo-gate/slo-gate"
+    )
     return schema
 
 

@@ -101,7 +101,7 @@ def test_composite_env_reads_like_the_docker_env() -> None:
         if key.startswith("INPUT_")
     }
     assert composite_env == docker_env
-    assert ActionInputs.from_env(composite_env) == ActionInputs.from_env(docker_env)
+    assert ActionInputs.from_inputs(composite_env) == ActionInputs.from_inputs(docker_env)
 
 
 def test_composite_installs_the_hash_locked_requirements_then_runs_slo_gate_action() -> None:

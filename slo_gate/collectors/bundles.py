@@ -19,7 +19,7 @@ from pathlib import Path
 
 import brotli
 
-from slo_gate.collectors.paths import inside, walk
+from slo_gate.collectors.paths import inside, is_utf8, shown_name, walk
 from slo_gate.collectors.widgets import resolve_widgets
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.measurements import BundleMeasurement, CompressionInfo, FileSize, Problem
@@ -137,8 +137,26 @@ def collect_bundles(
 ) -> BundleMeasurement:
     """Resolve the widgets under ``policy.root`` and measure every file they load."""
     shown_root = policy.root.strip("/") or "."
-    root = workspace / policy.root
     info = compression_info()
+    why = None if is_utf8(policy.root) and "\x00" not in policy.root else "NUL or non-UTF-8"
+    if why is not None:
+        return BundleMeasurement(
+            root=shown_name(shown_root).replace("\x00", "\\0"),
+            mode=policy.widgets.mode,
+            widgets=(),
+            files={},
+            compression=info,
+            problems=(
+                Problem(
+                    code="bundle-root-bad-path",
+                    message="bundles.root contains a NUL byte or a character that is not UTF-8; "
+                    "fix: write the folder's name in the policy as plain text",
+                    path=None,
+                    source="bundles",
+                ),
+            ),
+        )
+    root = workspace / policy.root
     if not inside(workspace.resolve(), root.resolve()) or not root.is_dir():
         outside = root.exists() and not inside(workspace.resolve(), root.resolve())
         return BundleMeasurement(
@@ -161,13 +179,13 @@ def collect_bundles(
                 ),
             ),
         )
-    tree = walk(root)
+    tree = walk(root, shown_root=shown_root)
     resolution = resolve_widgets(root, tree, policy, shown_root)
 
     def show(rel: str) -> str:
         return rel if shown_root == "." else f"{shown_root}/{rel}"
 
-    problems = list(resolution.problems)
+    problems = [*tree.problems, *resolution.problems]
     problems.extend(
         Problem(
             code="bundle-outside-root",

@@ -22,12 +22,15 @@ import brotli
 from slo_gate.collectors.paths import inside, is_utf8, shown_name, walk
 from slo_gate.collectors.widgets import resolve_widgets
 from slo_gate.config.policy import BundlesPolicy
+from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.measurements import BundleMeasurement, CompressionInfo, FileSize, Problem
 from slo_gate.records import FileRecord
 
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
 BROTLI_WINDOW = 22
+#: an emitted file larger than this is not measured (a problem): no widget ships such a file
+MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 def gzip_size(data: bytes) -> int:
@@ -70,12 +73,13 @@ def _read_all(
     problems: list[Problem] = []
     for rel in paths:
         try:
-            data = (root / rel).read_bytes()
-        except OSError as exc:
+            data = read_bounded(root / rel, MAX_FILE_BYTES)
+        except (OSError, RefusedFile) as exc:
+            why = exc.reason if isinstance(exc, RefusedFile) else exc.strerror or str(exc)
             problems.append(
                 Problem(
                     code="bundle-unreadable-file",
-                    message=f"cannot read {show(rel)}: {exc.strerror or exc}",
+                    message=f"cannot read {show(rel)}: {why}",
                     path=show(rel),
                     source="bundles",
                 )

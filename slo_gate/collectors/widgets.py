@@ -18,12 +18,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from slo_gate.collectors.paths import Tree, glob_match, normalise
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from slo_gate.collectors.paths import Tree, glob_match, normalise, pattern_problem, shown_name
 from slo_gate.collectors.scan import HtmlScan, LineIndex, css_specifiers, js_specifiers
 from slo_gate.config.policy import BundlesPolicy
+from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.measurements import Problem, WidgetFiles
 
 SCRIPT_EXTENSIONS = (".js", ".mjs", ".cjs")
+#: an HTML entry, script, stylesheet or manifest larger than this is not scanned (a problem)
+MAX_TEXT_BYTES = 64 * 1024 * 1024
 
 # A content hash before the extension: Vite's 8-character base64url (`index-BQj6J3kK.js`) or a
 # hex digest of 6 to 32 characters (`app.3f9a1c.js`). Letters-only words (`-legacy`) are kept.
@@ -73,16 +78,17 @@ class _Resolver:
         return f"{self.shown_root}/{rel}" if self.shown_root not in ("", ".") else rel
 
     def read_text(self, rel: str, problems: list[Problem]) -> str | None:
+        """The text of an entry, script, stylesheet or manifest (at most ``MAX_TEXT_BYTES``)."""
         if rel not in self._text_cache:
             try:
-                self._text_cache[rel] = (self.root / rel).read_text(
-                    encoding="utf-8", errors="replace"
-                )
-            except OSError as exc:
+                data = read_bounded(self.root / rel, MAX_TEXT_BYTES)
+                self._text_cache[rel] = data.decode("utf-8", errors="replace")
+            except (OSError, RefusedFile) as exc:
+                why = exc.reason if isinstance(exc, RefusedFile) else exc.strerror or str(exc)
                 problems.append(
                     Problem(
                         code="bundle-unreadable-file",
-                        message=f"cannot read {self.show(rel)}: {exc.strerror or exc}",
+                        message=f"cannot read {self.show(rel)}: {why}",
                         path=self.show(rel),
                         source="bundles",
                     )
@@ -211,9 +217,25 @@ def _unique_names(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
+def _entries(resolver: _Resolver, pattern: str, result: Resolution) -> list[str]:
+    """The files a policy glob matches (none, with a problem, for an unusable pattern)."""
+    why = pattern_problem(pattern)
+    if why is not None:
+        result.problems.append(
+            Problem(
+                code="bundle-bad-pattern",
+                message=f"the widgets pattern {shown_name(pattern[:200])!r} {why}",
+                path=resolver.shown_root,
+                source="bundles",
+            )
+        )
+        return []
+    return [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+
+
 def resolve_html(resolver: _Resolver, pattern: str) -> Resolution:
     result = Resolution()
-    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    entries = _entries(resolver, pattern, result)
     for name, entry in _unique_names([(_html_name(e), e) for e in entries]):
         text = resolver.read_text(entry, result.problems)
         if text is None:
@@ -229,7 +251,7 @@ def resolve_html(resolver: _Resolver, pattern: str) -> Resolution:
 
 def resolve_glob(resolver: _Resolver, pattern: str) -> Resolution:
     result = Resolution()
-    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    entries = _entries(resolver, pattern, result)
     pairs = [(normalise_hashed_name(PurePosixPath(e).name), e) for e in entries]
     for name, entry in _unique_names(pairs):
         result.widgets.append(WidgetFiles(name=name, entry=entry, files=(entry,)))
@@ -264,15 +286,32 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
     if text is None:
         return result
     try:
-        manifest: Any = json.loads(text)
+        raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         result.problems.append(_manifest_problem(resolver, found, f"not JSON (line {exc.lineno})"))
         return result
-    if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in manifest.values()):
+    except RecursionError:
+        result.problems.append(_manifest_problem(resolver, found, "nested too deeply to read"))
+        return result
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         result.problems.append(_manifest_problem(resolver, found, "not a Vite manifest object"))
         return result
+    try:
+        manifest = _MANIFEST.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        result.problems.append(
+            _manifest_problem(
+                resolver,
+                found,
+                f"not a Vite manifest: {where}: {first['msg']} ({exc.error_count()} problem(s)); "
+                "fix: upload the manifest Vite wrote (build.manifest), unedited",
+            )
+        )
+        return result
     for key in sorted(manifest):
-        if manifest[key].get("isEntry"):
+        if manifest[key].isEntry:
             files = _manifest_files(resolver, manifest, key, found, result.problems)
             result.widgets.append(
                 WidgetFiles(name=key, entry=files[0] if files else key, files=tuple(files))
@@ -280,26 +319,44 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
     return result
 
 
+class ManifestChunk(BaseModel):
+    """One chunk of a Vite manifest (``.vite/manifest.json``): the fields slo-gate reads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    file: str | None = None
+    css: list[str] = Field(default_factory=list)
+    imports: list[str] = Field(default_factory=list)
+    dynamicImports: list[str] = Field(default_factory=list)
+    isEntry: bool = False
+
+
+_MANIFEST: TypeAdapter[dict[str, ManifestChunk]] = TypeAdapter(dict[str, ManifestChunk])
+
+
 def _manifest_files(
-    resolver: _Resolver, manifest: dict[str, Any], key: str, source: str, problems: list[Problem]
+    resolver: _Resolver,
+    manifest: dict[str, ManifestChunk],
+    key: str,
+    source: str,
+    problems: list[Problem],
 ) -> list[str]:
     seen: dict[str, None] = {}
-    chunks = [key]
+    chunks: deque[str] = deque([key])
     visited: set[str] = set()
     while chunks:
-        chunk_key = chunks.pop(0)
+        chunk_key = chunks.popleft()
         if chunk_key in visited:
             continue
         visited.add(chunk_key)
         chunk = manifest.get(chunk_key)
-        if not isinstance(chunk, dict):
+        if chunk is None:
             problems.append(
                 _manifest_problem(resolver, source, f"imports unknown chunk {chunk_key!r}")
             )
             continue
-        names = [chunk.get("file"), *chunk.get("css", [])]
-        for name in names:
-            if not isinstance(name, str):
+        for name in [chunk.file, *chunk.css]:
+            if name is None:
                 continue
             rel = normalise(name)
             if rel is None:
@@ -318,10 +375,9 @@ def _manifest_files(
                 )
             else:
                 seen.setdefault(rel, None)
-        imports = list(chunk.get("imports", []))
+        chunks.extend(chunk.imports)
         if resolver.policy.dynamic_imports:
-            imports += list(chunk.get("dynamicImports", []))
-        chunks.extend(i for i in imports if isinstance(i, str))
+            chunks.extend(chunk.dynamicImports)
     return list(seen)
 
 
@@ -335,7 +391,8 @@ def resolve_widgets(root: Path, tree: Tree, policy: BundlesPolicy, shown_root: s
         result = resolve_manifest(resolver, source.pattern)
     else:
         result = resolve_glob(resolver, source.pattern)
-    if not result.widgets and not any(p.code == "bundle-no-manifest" for p in result.problems):
+    told = ("bundle-no-manifest", "bundle-bad-pattern")
+    if not result.widgets and not any(p.code in told for p in result.problems):
         result.problems.append(
             Problem(
                 code="bundle-no-widgets",

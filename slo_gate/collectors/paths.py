@@ -31,10 +31,16 @@ MAX_DEPTH = 64
 MAX_FILES = 200_000
 
 
+#: a glob may match at most this many files (the rest are named in a problem, not read)
+MAX_MATCHES = 10_000
+
+
 @dataclass(frozen=True)
 class WalkLimits:
     max_depth: int = MAX_DEPTH
     max_files: int = MAX_FILES
+    #: the depth is the pattern's own (no `**`): deeper folders are simply not searched
+    quiet_depth: bool = False
 
 
 @dataclass
@@ -219,14 +225,19 @@ def inside(root: Path, target: Path) -> bool:
 
 
 def walk(
-    root: Path, limits: WalkLimits = WalkLimits(), shown_root: str = "", source: str = "bundles"
+    root: Path,
+    limits: WalkLimits = WalkLimits(),
+    shown_root: str = "",
+    source: str = "bundles",
+    boundary: Path | None = None,
 ) -> Tree:
     """List regular files under ``root``; links inside the root are kept, escaping ones reported.
 
     Directory links are never descended into (as ``os.walk(followlinks=False)``); file links
-    that stay inside the root count as the file they name. See the module docstring for limits.
+    that stay inside ``boundary`` (default: the root) count as the file they name. See the
+    module docstring for the limits.
     """
-    real_root = Path(os.path.realpath(root))
+    real_root = Path(os.path.realpath(boundary if boundary is not None else root))
     tree = Tree(root=root)
     prefix = f"{shown_root}/" if shown_root not in ("", ".") else ""
 
@@ -286,6 +297,8 @@ def walk(
                 )
             elif kind == "dir":
                 if depth + 1 > limits.max_depth:
+                    if limits.quiet_depth:
+                        continue
                     problem(
                         "walk-too-deep",
                         rel,
@@ -310,6 +323,54 @@ def walk(
         stack.extend(reversed(subfolders))
     tree.files.sort()
     tree.escaping_links.sort()
+    return tree
+
+
+_ALWAYS_SHOWN = frozenset(
+    {"walk-too-deep", "walk-too-many-files", "walk-unreadable-folder", "path-not-utf8"}
+)
+
+
+def glob_files(root: Path, pattern: str, source: str, limits: WalkLimits = WalkLimits()) -> Tree:
+    """The regular files under ``root`` that a glob matches (paths relative to ``root``).
+
+    Only the folders below the pattern's literal prefix are walked (``logs/mcp/*.jsonl`` walks
+    ``logs/mcp`` one level deep); ``escaping_links`` holds matching links that leave ``root``.
+    Problems about names the pattern does not match (a FIFO beside the logs) are left out.
+    """
+    pattern = pattern.lstrip("/").removeprefix("./")
+    segments = pattern.split("/")
+    literal: list[str] = []
+    for segment in segments[:-1]:
+        if any(c in segment for c in "*?["):
+            break
+        literal.append(segment)
+    prefix = "/".join(s for s in literal if s not in ("", "."))
+    rest = segments[len(literal) :]
+    tree = Tree(root=root)
+    base = root / prefix if prefix else root
+    if not base.is_dir():
+        return tree
+    if not inside(Path(os.path.realpath(root)), Path(os.path.realpath(base))):
+        tree.escaping_links.append(prefix)
+        return tree
+    deep = any("**" in segment for segment in rest)
+    depth = limits.max_depth if deep else min(len(rest) - 1, limits.max_depth)
+    found = walk(
+        base,
+        WalkLimits(depth, limits.max_files, quiet_depth=not deep),
+        shown_root=prefix,
+        source=source,
+        boundary=root,
+    )
+    join = (lambda rel: f"{prefix}/{rel}") if prefix else (lambda rel: rel)
+    tree.files = [join(f) for f in found.files if glob_match(pattern, join(f))]
+    tree.escaping_links = [join(f) for f in found.escaping_links if glob_match(pattern, join(f))]
+    tree.problems = [
+        p
+        for p in found.problems
+        if p.code in _ALWAYS_SHOWN or (p.path is not None and glob_match(pattern, p.path))
+    ]
     return tree
 
 

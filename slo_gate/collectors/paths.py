@@ -85,15 +85,24 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     out: list[str] = []
     i = 0
     pattern = pattern.lstrip("/").removeprefix("./")
+    # Runs of stars collapse as in ``_atoms`` (``****…****.x`` is ``.*\.x``): the same
+    # meaning, without one quantifier per star for the regex engine to backtrack through.
+    any_depth, segments, one_segment = "(?:[^/]*/)*", ".*", "[^/]*"
     while i < len(pattern):
+        last = out[-1] if out else ""
         if pattern.startswith("**/", i):
-            out.append("(?:[^/]*/)*")
+            if last not in (any_depth, segments):
+                out.append(any_depth)
             i += 3
         elif pattern.startswith("**", i):
-            out.append(".*")
+            if last in (any_depth, one_segment):
+                out.pop()
+            if not out or out[-1] != segments:
+                out.append(segments)
             i += 2
         elif pattern[i] == "*":
-            out.append("[^/]*")
+            if last not in (one_segment, segments):
+                out.append(one_segment)
             i += 1
         elif pattern[i] == "?":
             out.append("[^/]")

@@ -216,3 +216,53 @@ def test_a_shared_chunk_is_scanned_once_per_run(
     # each widget still reports each missing reference it loads, with its line, as before
     missing = [(p.path, p.line) for p in result.problems if p.code == "bundle-missing-asset"]
     assert missing == [("dist/assets/shared.js", line) for _ in range(5) for line in (2, 4, 6)]
+
+
+def old_glob_regex(pattern: str) -> re.Pattern[str]:
+    """The translation before star runs were collapsed (the reference for its meaning)."""
+    out: list[str] = []
+    i = 0
+    pattern = pattern.lstrip("/").removeprefix("./")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and pattern.find("]", i + 1) != -1:
+            end = pattern.find("]", i + 1)
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
+            out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+GLOB_BITS = st.sampled_from(["a", "b", "/", "*", "**", "**/", "?", "[ab]", "[!a]", ".", "x"])
+PATH_BITS = st.sampled_from(["a", "b", "/", ".", "x"])
+
+
+@settings(max_examples=500, derandomize=True)
+@given(st.lists(GLOB_BITS, max_size=7), st.lists(PATH_BITS, max_size=8))
+def test_glob_matcher_and_collapsed_expression_keep_the_meaning(
+    pattern_bits: list[str], path_bits: list[str]
+) -> None:
+    pattern, path = "".join(pattern_bits), "".join(path_bits)
+    expected = old_glob_regex(pattern).match(path) is not None
+    assert glob_match(pattern, path) == expected
+    assert (glob_regex(pattern).match(path) is not None) == expected
+
+
+def test_a_run_of_stars_does_not_backtrack_in_the_expression_either() -> None:
+    # the old translation needed minutes here (one `.*` per pair of stars)
+    assert glob_regex("*" * 300 + ".x").match("a" * 200) is None
+    assert glob_regex("*" * 300 + ".x").pattern == r".*\.x\Z"

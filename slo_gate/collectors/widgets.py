@@ -20,7 +20,14 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from slo_gate.collectors.paths import Tree, glob_match, normalise, pattern_problem, shown_name
+from slo_gate.collectors.paths import (
+    MAX_MATCHES,
+    Tree,
+    glob_match,
+    normalise,
+    pattern_problem,
+    shown_name,
+)
 from slo_gate.collectors.scan import HtmlScan, LineIndex, css_specifiers, js_specifiers
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.files import RefusedFile, read_bounded
@@ -230,7 +237,20 @@ def _entries(resolver: _Resolver, pattern: str, result: Resolution) -> list[str]
             )
         )
         return []
-    return [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    if len(entries) > MAX_MATCHES:
+        result.problems.append(
+            Problem(
+                code="bundle-too-many-widgets",
+                message=f"the widgets pattern {pattern!r} matched {len(entries)} files, more than "
+                f"the limit of {MAX_MATCHES}; only the first {MAX_MATCHES} are measured: narrow "
+                "the pattern",
+                path=resolver.shown_root,
+                source="bundles",
+            )
+        )
+        del entries[MAX_MATCHES:]
+    return entries
 
 
 def resolve_html(resolver: _Resolver, pattern: str) -> Resolution:

@@ -185,3 +185,28 @@ def test_a_deeply_nested_manifest_is_a_problem(tmp_path: Path) -> None:
     policy = BundlesPolicy.model_validate({"root": "dist", "widgets": {"vite_manifest": ""}})
     m = collect_bundles(policy, tmp_path)
     assert codes(m.problems)[0] == "bundle-bad-manifest"
+
+
+def test_names_that_are_not_utf8_in_the_policy_still_serialise(tmp_path: Path) -> None:
+    page(tmp_path / "dist")
+    policy = BundlesPolicy.model_validate(
+        {"root": "dist", "widgets": {"vite_manifest": "caf\udce9.json"}}
+    )
+    m = collect_bundles(policy, tmp_path)
+    assert codes(m.problems) == ["bundle-no-manifest"]
+    assert "caf\ufffd.json" in m.problems[0].message
+    json.loads(m.model_dump_json())
+
+
+def test_the_number_of_widgets_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slo_gate.collectors import widgets
+
+    root = tmp_path / "dist"
+    for i in range(4):
+        (root / f"w{i}.js").parent.mkdir(parents=True, exist_ok=True)
+        (root / f"w{i}.js").write_text("1", "utf-8")
+    monkeypatch.setattr(widgets, "MAX_MATCHES", 3)
+    policy = BundlesPolicy.model_validate({"root": "dist", "widgets": {"glob": "*.js"}})
+    m = collect_bundles(policy, tmp_path)
+    assert len(m.widgets) == 3
+    assert codes(m.problems) == ["bundle-too-many-widgets"]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
@@ -38,6 +39,8 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
 SOURCE = "server_logs"
 #: a latency above this (a week) is not a request's: the line is counted as bad
 MAX_LATENCY_US = 7 * 86_400 * 1_000_000
+#: a JSON log line longer than this is counted as bad without being parsed (or held whole)
+MAX_LINE_BYTES = 1024 * 1024
 MS_EPOCH_FROM = 100_000_000_000  # numbers from here on are epoch ms (1e11 s is the year 5138)
 
 
@@ -265,16 +268,25 @@ def _take(
 def read_jsonl(
     stream: IO[bytes], acc: Accumulator, p: Parsers, path: str, default_location: int
 ) -> FileStats:
+    """Count a JSON-lines stream; a line over ``MAX_LINE_BYTES`` is a bad line (never held)."""
     stats = FileStats()
     loads = _loads
     lines = 0
-    for lineno, raw in enumerate(stream, 1):
+    chunks = iter(partial(stream.readline, MAX_LINE_BYTES), b"")  # no Python frame per line
+    for lineno, raw in enumerate(chunks, 1):
+        if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            for rest in chunks:  # the rest of the long line, in bounded pieces
+                if rest.endswith(b"\n"):
+                    break
+            lines += 1
+            stats.bad.add(path, lineno, "line too long")
+            continue
         if raw.isspace():
             continue
         lines += 1
         try:
             row = loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             stats.bad.add(path, lineno, "not JSON")
             continue
         if type(row) is not dict:

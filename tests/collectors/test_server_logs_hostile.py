@@ -106,3 +106,15 @@ def test_log_globs_never_follow_directory_links_or_read_special_files(tmp_path: 
     assert m.files == ("logs/sub/a.jsonl",)
     assert m.requests == 1
     assert sorted(codes(m)) == ["path-special-file", "server-logs-outside-workspace"]
+
+
+def test_a_line_over_the_limit_is_a_bad_line_and_the_next_still_counts(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    long = '{"ts": "' + "x" * (3 * 1024 * 1024) + '"}'
+    deep = "[" * 100_000 + "]" * 100_000
+    text = f"{GOOD}\n{long}\n{deep}\n{GOOD}\n"
+    (tmp_path / "logs" / "a.jsonl").write_text(text, "utf-8")
+    m = collect(tmp_path, ["logs/*.jsonl"])
+    assert (m.lines, m.requests) == (4, 2)
+    assert m.bad.by_reason == {"line too long": 1, "not JSON": 1}
+    assert [ref.line for ref in m.bad.first] == [2, 3]

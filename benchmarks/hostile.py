@@ -11,8 +11,9 @@ took. Inputs (issue 12):
   68 s on 2 KB, more than 300 s on 7 KB);
 - ``import("x`` repeated on one line (a dynamic-import attempt that never closes);
 - 80,000 import lines in one file (line numbers were counted again for every match);
-- an HTML page of 200,000 ``<a`` (``html.parser`` took 238 s), and one of 200,000 unclosed
-  ``<link href="`` attributes;
+- an HTML page of 200,000 ``<a`` (``html.parser`` took 238 s), one of 200,000 unclosed
+  ``<link href="`` attributes, and one of 100,000 ``<a x=">`` (each tag's quote runs to the
+  end of the page, and ``html.parser``'s recovery reads on from the next ``>``);
 - a shared chunk with 20,000 imports loaded by 200 widgets (scanned once per run, not per widget);
 - a glob pattern of 200 ``*`` matched against 5,000 file names;
 - a folder 2,000 levels deep (the walk stops at its depth cap and says so).
@@ -78,6 +79,11 @@ def unclosed_links(root: Path) -> BundlesPolicy:
     return _policy()
 
 
+def quoted_gt(root: Path) -> BundlesPolicy:
+    _html(root, "w", '<a x="> ' * 100_000)  # every tag runs to the end; recovery re-reads
+    return _policy()
+
+
 def shared_chunk(root: Path) -> BundlesPolicy:
     assets = root / "assets"
     assets.mkdir(parents=True, exist_ok=True)
@@ -115,6 +121,7 @@ CASES: dict[str, Callable[[Path], BundlesPolicy]] = {
     "80,000 import lines": many_import_lines,
     "HTML of 200,000 <a": many_a,
     '200,000 unclosed <link href="': unclosed_links,
+    '100,000 <a x="> (tags that never end)': quoted_gt,
     "shared chunk of 20,000 imports, 200 widgets": shared_chunk,
     "folder 2,000 levels deep": deep_tree,
 }

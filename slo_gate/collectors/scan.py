@@ -201,6 +201,8 @@ _RAW_END = {
     "script": re.compile(r"</\s*script\s*>", re.IGNORECASE),
     "style": re.compile(r"</\s*style\s*>", re.IGNORECASE),
 }
+_INCOMPLETE = -1  # a start tag that reaches the end of the text
+_STOP = -2  # a script or style whose raw text never ends: nothing after it is markup
 #: attribute values longer than this are not references a build emits; they are skipped
 MAX_ATTRIBUTE = 64 * 1024
 
@@ -219,37 +221,51 @@ class HtmlScan:
         self._quotes = {q: _Stops(re.compile(q), text) for q in "\"'"}
         self._gt = _Stops(re.compile(">"), text)
         self._comment_end = _Stops(re.compile("-->"), text)
+        self._dead: set[int] = set()
         self._scan()
 
     def _scan(self) -> None:
         text = self.text
         pos = 0
         n = len(text)
-        while pos < n:
+        while 0 <= pos < n:
             lt = text.find("<", pos)
             if lt < 0 or lt + 1 >= n:
                 return
             nxt = text[lt + 1]
             if text.startswith("<!--", lt):
                 end = self._comment_end.next(lt + 4)
-                if end < 0:
-                    return
-                pos = end + 3
+                pos = self._recover(lt) if end < 0 else end + 3
             elif nxt in "!?/":
                 end = self._gt.next(lt + 2)
                 if end < 0:
-                    return
+                    return  # no '>' remains: nothing after this can be a tag
                 pos = end + 1
             elif ("a" <= nxt <= "z") or ("A" <= nxt <= "Z"):
                 after = self._start_tag(lt)
-                if after < 0:
+                if after == _STOP:
                     return
-                pos = after
+                pos = self._recover(lt) if after == _INCOMPLETE else after
             else:
                 pos = lt + 1
 
+    def _recover(self, lt: int) -> int:
+        """Where ``html.parser`` goes on after a construct that never ends: past the next '>'.
+
+        ``-1`` when no '>' remains — then no later tag can end either, and scanning stops
+        (``html.parser`` would try each later '<' in turn, which is what made it quadratic).
+        """
+        gt = self._gt.next(lt + 1)
+        return -1 if gt < 0 else gt + 1
+
     def _start_tag(self, lt: int) -> int:
-        """Parse the start tag at ``lt``; the offset after it, or ``-1`` if it never ends."""
+        """Parse the start tag at ``lt``: the offset after it (after the raw text of a script or
+        style), ``_INCOMPLETE`` when the tag never ends, ``_STOP`` when a script never ends.
+
+        From the top of the attribute loop, parsing depends only on the position; positions
+        that led to the end of the text are remembered (``_dead``), so that the tags a recovery
+        re-reads do not walk the same text again (linear time overall).
+        """
         text = self.text
         name_match = _TAG_NAME.match(text, lt + 1)
         assert name_match is not None
@@ -257,7 +273,12 @@ class HtmlScan:
         pos = name_match.end()
         attrs: dict[str, str] = {}
         n = len(text)
+        visited: list[int] = []
         while True:
+            if pos in self._dead:
+                self._dead.update(visited)
+                return _INCOMPLETE
+            visited.append(pos)
             gap = pos
             step = _ATTR.match(text, pos)
             assert step is not None  # every part of _ATTR may be empty
@@ -265,7 +286,8 @@ class HtmlScan:
             if name is None:
                 pos = step.end()
                 if pos >= n:
-                    return -1
+                    self._dead.update(visited)
+                    return _INCOMPLETE
                 if text[pos] == ">":
                     break
                 continue  # pragma: no cover - only '>' or the end stop a gap without a name
@@ -285,7 +307,8 @@ class HtmlScan:
             if len(value) <= MAX_ATTRIBUTE:
                 attrs[name.lower()] = unescape(value) if "&" in value else value
             if pos >= n:
-                return -1
+                self._dead.update(visited)
+                return _INCOMPLETE
         self_closing = pos > gap and text[pos - 1] == "/"
         end = pos + 1
         if tag not in ("script", "link", "style"):
@@ -302,7 +325,7 @@ class HtmlScan:
             return end
         raw_end = _RAW_END[tag].search(text, end)
         if raw_end is None:
-            return -1
+            return _STOP
         if tag == "script" and not attrs.get("src") and attrs.get("type", "").lower() == "module":
             self.inline_modules.append((text[end : raw_end.start()], line))
         return raw_end.end()

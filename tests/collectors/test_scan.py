@@ -149,6 +149,24 @@ def test_html_scanner_finds_what_html_parser_found(tokens: list[str]) -> None:
     assert new.inline_modules == old.inline_modules
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<!-- <script src="/a.js"></script> > <link rel=stylesheet href="/b.css">',
+        "<p>x</p><link rel=stylesheet href=/c.css><!-- never closed > <script src=/d.js></script>",
+        '<a x="> <script src=/e.js></script> <link rel=stylesheet href="/f.css">',
+        "<script src=/g.js></script><link rel=stylesheet href=/h.css",
+        "<script type=module>import './i.js'",
+    ],
+)
+def test_constructs_that_never_end_recover_as_html_parser_does(text: str) -> None:
+    old = OldHtml()
+    old.feed(text)
+    old.close()
+    new = HtmlScan(text)
+    assert (new.refs, new.inline_modules) == (old.refs, old.inline_modules)
+
+
 def test_pathological_inputs_give_their_plain_results() -> None:
     spaces = ("import" + " " * 2000) * 3
     assert js_specifiers(spaces, True, LineIndex(spaces)) == []
@@ -161,6 +179,8 @@ def test_pathological_inputs_give_their_plain_results() -> None:
     assert HtmlScan("<a" * 50_000).refs == []
     links = HtmlScan('<link rel=stylesheet href="' * 20_000)
     assert links.refs == []  # every value runs into the next tag: nothing is a stylesheet link
+    tail = "<link rel=stylesheet href=/z.css>"
+    assert HtmlScan('<a x="> ' * 20_000 + tail).refs == [("/z.css", 1)]  # as html.parser
     css = "@import url(" + " " * 5000 + ";" + '@import "./a.css";'
     assert css_specifiers(css, LineIndex(css)) == [("url(", 1), ("./a.css", 1)]  # as before
 

@@ -161,8 +161,10 @@ def collect_bundles(
             ),
         )
     root = workspace / policy.root
-    if not inside(workspace.resolve(), root.resolve()) or not root.is_dir():
-        outside = root.exists() and not inside(workspace.resolve(), root.resolve())
+    # realpath, not Path.resolve(): a link loop must not raise RuntimeError
+    real_workspace, real_root = Path(os.path.realpath(workspace)), Path(os.path.realpath(root))
+    if not inside(real_workspace, real_root) or not root.is_dir():
+        outside = root.exists() and not inside(real_workspace, real_root)
         return BundleMeasurement(
             root=shown_root,
             mode=policy.widgets.mode,

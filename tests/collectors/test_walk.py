@@ -210,3 +210,9 @@ def test_the_number_of_widgets_is_capped(tmp_path: Path, monkeypatch: pytest.Mon
     m = collect_bundles(policy, tmp_path)
     assert len(m.widgets) == 3
     assert codes(m.problems) == ["bundle-too-many-widgets"]
+
+
+def test_a_bundle_root_that_is_a_link_loop_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "dist").symlink_to("dist")
+    m = collect_bundles(html_policy(), tmp_path)
+    assert codes(m.problems) == ["bundle-root-missing"]

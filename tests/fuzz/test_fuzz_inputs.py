@@ -72,7 +72,7 @@ def assert_problems_serialise(problems: tuple[Problem, ...] | list[Problem]) -> 
 
 def test_policy_loader_on_mutated_policies() -> None:
     rng = random.Random(1201)
-    for _ in range(250):
+    for _ in range(200):
         data = mutate(EXAMPLE_POLICY, rng, rng.randrange(1, 8))
         text = data.decode("utf-8", errors="replace")
         try:
@@ -178,7 +178,7 @@ def _collect_logs(name: str, data: bytes) -> None:
 
 def test_log_readers_on_mutated_lines() -> None:
     rng = random.Random(1202)
-    for round_ in range(60):
+    for round_ in range(40):
         jsonl = mutate(GOOD_JSONL * 4, rng, rng.randrange(1, 12))
         csv_data = mutate(GOOD_CSV * 2, rng, rng.randrange(1, 12))
         _collect_logs("a.jsonl", jsonl)

@@ -16,8 +16,12 @@ looked at a bounded number of times:
   newlines again for each match.
 
 The HTML scan is a tokenizer for start tags (attributes parsed the way ``html.parser`` does, one
-step at a time), comments, declarations and the raw text of ``<script>``/``<style>``; a tag that
-is never closed ends the scan, so ``<a<a<a…`` costs one pass.
+step at a time), comments, declarations and the raw text of ``<script>``/``<style>``. A
+construct that never ends is skipped up to the next ``>`` as ``html.parser`` does at the end of
+its input; when no ``>`` remains the scan stops (nothing after it could be a tag), so
+``<a<a<a…`` costs one pass, and attribute positions already known to run to the end are not
+walked twice. CSS ``@import`` keeps its expression, which has no nested quantifier over the
+same text.
 """
 
 from __future__ import annotations
@@ -192,7 +196,6 @@ def css_specifiers(text: str, lines: LineIndex) -> list[tuple[str, int]]:
 
 # ----------------------------------------------------------------------------- HTML
 
-_TAG_OPEN = re.compile(r"<")
 _TAG_NAME = re.compile(r"[a-zA-Z][^\t\n\r\f />\x00]*")
 # One attribute: the gap before it, its name, and the `=` of its value (each part optional).
 _ATTR = re.compile(r"[\s/]*(?:([^\s/>][^\s/=>]*)(\s*=+\s*)?)?")

@@ -26,7 +26,7 @@ from slo_gate.config.loader import parse_policy
 from slo_gate.config.policy import BudgetPolicy, BundlesPolicy, ServerPolicy
 from slo_gate.errors import HistoryError, InputError, PolicyError
 from slo_gate.github.artifacts import extract_files
-from slo_gate.history.file_store import FileStore
+from slo_gate.history.file_store import CLOCK_SKEW, FileStore
 from slo_gate.measurements import Problem
 from slo_gate.records import BundleRecord, Record, SizeRecord
 
@@ -234,7 +234,7 @@ def test_history_reader_on_mutated_files() -> None:
             except HistoryError:
                 continue
             assert all(r.recorded_at.tzinfo is not None for r in records)
-            assert all(r.recorded_at <= NOW for r in records)
+            assert all(r.recorded_at <= NOW + CLOCK_SKEW for r in records)
             assert_problems_serialise(list(store.problems))
             store.append(records[0] if records else Record(recorded_at=NOW))
             assert FileStore(path, "h", now=NOW).read()  # the appended record is readable

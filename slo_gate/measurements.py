@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ProblemLevel = Literal["error", "warning", "notice"]
 
@@ -27,6 +27,18 @@ class Problem(Frozen):
     line: int | None = None
     level: ProblemLevel = "error"
     source: str = Field("", description="which part of slo-gate found it: bundles, junit, ...")
+
+    @field_validator("code", "message", "path")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        """Lone surrogates (a file name that is not UTF-8) become U+FFFD: JSON can hold it."""
+        if value is None:
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        return value
 
 
 # ----------------------------------------------------------------------------- bundles

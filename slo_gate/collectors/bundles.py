@@ -19,15 +19,18 @@ from pathlib import Path
 
 import brotli
 
-from slo_gate.collectors.paths import inside, walk
+from slo_gate.collectors.paths import inside, is_utf8, shown_name, walk
 from slo_gate.collectors.widgets import resolve_widgets
 from slo_gate.config.policy import BundlesPolicy
+from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.measurements import BundleMeasurement, CompressionInfo, FileSize, Problem
 from slo_gate.records import FileRecord
 
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
 BROTLI_WINDOW = 22
+#: an emitted file larger than this is not measured (a problem): no widget ships such a file
+MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 def gzip_size(data: bytes) -> int:
@@ -70,12 +73,13 @@ def _read_all(
     problems: list[Problem] = []
     for rel in paths:
         try:
-            data = (root / rel).read_bytes()
-        except OSError as exc:
+            data = read_bounded(root / rel, MAX_FILE_BYTES)
+        except (OSError, RefusedFile) as exc:
+            why = exc.reason if isinstance(exc, RefusedFile) else exc.strerror or str(exc)
             problems.append(
                 Problem(
                     code="bundle-unreadable-file",
-                    message=f"cannot read {show(rel)}: {exc.strerror or exc}",
+                    message=f"cannot read {show(rel)}: {why}",
                     path=show(rel),
                     source="bundles",
                 )
@@ -137,10 +141,30 @@ def collect_bundles(
 ) -> BundleMeasurement:
     """Resolve the widgets under ``policy.root`` and measure every file they load."""
     shown_root = policy.root.strip("/") or "."
-    root = workspace / policy.root
     info = compression_info()
-    if not inside(workspace.resolve(), root.resolve()) or not root.is_dir():
-        outside = root.exists() and not inside(workspace.resolve(), root.resolve())
+    why = None if is_utf8(policy.root) and "\x00" not in policy.root else "NUL or non-UTF-8"
+    if why is not None:
+        return BundleMeasurement(
+            root=shown_name(shown_root).replace("\x00", "\\0"),
+            mode=policy.widgets.mode,
+            widgets=(),
+            files={},
+            compression=info,
+            problems=(
+                Problem(
+                    code="bundle-root-bad-path",
+                    message="bundles.root contains a NUL byte or a character that is not UTF-8; "
+                    "fix: write the folder's name in the policy as plain text",
+                    path=None,
+                    source="bundles",
+                ),
+            ),
+        )
+    root = workspace / policy.root
+    # realpath, not Path.resolve(): a link loop must not raise RuntimeError
+    real_workspace, real_root = Path(os.path.realpath(workspace)), Path(os.path.realpath(root))
+    if not inside(real_workspace, real_root) or not root.is_dir():
+        outside = root.exists() and not inside(real_workspace, real_root)
         return BundleMeasurement(
             root=shown_root,
             mode=policy.widgets.mode,
@@ -161,13 +185,13 @@ def collect_bundles(
                 ),
             ),
         )
-    tree = walk(root)
+    tree = walk(root, shown_root=shown_root)
     resolution = resolve_widgets(root, tree, policy, shown_root)
 
     def show(rel: str) -> str:
         return rel if shown_root == "." else f"{shown_root}/{rel}"
 
-    problems = list(resolution.problems)
+    problems = [*tree.problems, *resolution.problems]
     problems.extend(
         Problem(
             code="bundle-outside-root",

@@ -2,15 +2,45 @@
 
 Inputs may come from forks, so a symlink that leads outside the root is never followed: it is
 reported. Paths shown to users are relative to the root, with '/' separators.
+
+Walking is bounded (``WalkLimits``): it is iterative (no recursion, whatever the depth), it
+never descends into a directory link (so a link loop cannot make it run forever), it lists only
+regular files (a FIFO or a device would block or never end when read), it stops at a depth and
+a file-count cap, and a name that is not UTF-8 is skipped. Each limit met is a named ``Problem``
+in ``Tree.problems``, never an exception. Globs are matched by ``glob_match``, a matcher that
+is linear in the pattern times the path (no backtracking regular expression).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+
+from slo_gate.measurements import Problem
+
+#: a pattern longer than this is refused (a glob in a policy is a few dozen characters)
+MAX_PATTERN = 1024
+#: folders deeper than this under a walked root are not entered
+MAX_DEPTH = 64
+#: a walk lists at most this many files
+MAX_FILES = 200_000
+
+
+#: a glob may match at most this many files (the rest are named in a problem, not read)
+MAX_MATCHES = 10_000
+
+
+@dataclass(frozen=True)
+class WalkLimits:
+    max_depth: int = MAX_DEPTH
+    max_files: int = MAX_FILES
+    #: the depth is the pattern's own (no `**`): deeper folders are simply not searched
+    quiet_depth: bool = False
 
 
 @dataclass
@@ -20,6 +50,33 @@ class Tree:
     root: Path
     files: list[str] = field(default_factory=list)
     escaping_links: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def shown_name(name: str) -> str:
+    """A name safe to print and serialise: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a glob from a policy cannot be used (``None`` when it can)."""
+    if not pattern.strip() or pattern.strip() in (".", "./"):
+        return "is empty or only '.'; name the files, e.g. 'logs/*.jsonl'"
+    if "\x00" in pattern:
+        return "contains a NUL byte"
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    if not is_utf8(pattern):
+        return "is not valid UTF-8"
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -28,15 +85,24 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     out: list[str] = []
     i = 0
     pattern = pattern.lstrip("/").removeprefix("./")
+    # Runs of stars collapse as in ``_atoms`` (``****…****.x`` is ``.*\.x``): the same
+    # meaning, without one quantifier per star for the regex engine to backtrack through.
+    any_depth, segments, one_segment = "(?:[^/]*/)*", ".*", "[^/]*"
     while i < len(pattern):
+        last = out[-1] if out else ""
         if pattern.startswith("**/", i):
-            out.append("(?:[^/]*/)*")
+            if last not in (any_depth, segments):
+                out.append(any_depth)
             i += 3
         elif pattern.startswith("**", i):
-            out.append(".*")
+            if last in (any_depth, one_segment):
+                out.pop()
+            if not out or out[-1] != segments:
+                out.append(segments)
             i += 2
         elif pattern[i] == "*":
-            out.append("[^/]*")
+            if last not in (one_segment, segments):
+                out.append(one_segment)
             i += 1
         elif pattern[i] == "?":
             out.append("[^/]")
@@ -59,7 +125,103 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    return glob_regex(pattern).match(path) is not None
+    """Whether ``path`` matches the glob (same meaning as ``glob_regex``), in linear time.
+
+    The pattern is run as a small automaton over the path's characters: at most one state per
+    pattern position is kept, so the cost is the pattern's length times the path's, whatever
+    the pattern (``"****…****.x"`` does not backtrack).
+    """
+    atoms = _atoms(pattern)
+    n = len(atoms)
+    states = _closure(atoms, {0})
+    for char in path:
+        following: set[int] = set()
+        for state in states:
+            if state < 0:  # inside a segment of `**/`
+                head = -state - 1
+                following.add(head if char == "/" else state)
+                continue
+            if state == n:
+                continue
+            kind, arg = atoms[state]
+            if kind == "lit":
+                if char == arg:
+                    following.add(state + 1)
+            elif kind == "one":
+                if char != "/":
+                    following.add(state + 1)
+            elif kind == "cls":
+                assert isinstance(arg, re.Pattern)
+                if arg.fullmatch(char):
+                    following.add(state + 1)
+            elif kind == "star":
+                if char != "/":
+                    following.add(state)
+            elif kind == "any":
+                following.add(state)
+            else:  # "dsl": (?:[^/]*/)*
+                following.add(state if char == "/" else -state - 1)
+        if not following:
+            return False
+        states = _closure(atoms, following)
+    return n in states
+
+
+_Atom = tuple[str, "str | re.Pattern[str] | None"]
+
+
+@lru_cache(maxsize=256)
+def _atoms(pattern: str) -> tuple[_Atom, ...]:
+    atoms: list[_Atom] = []
+    i = 0
+    pattern = pattern.lstrip("/").removeprefix("./")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            if not (atoms and atoms[-1][0] in ("dsl", "any")):
+                atoms.append(("dsl", None))
+            i += 3
+        elif pattern.startswith("**", i):
+            if atoms and atoms[-1][0] in ("dsl", "star"):
+                atoms.pop()  # `(?:[^/]*/)*.*` and `[^/]*.*` both mean `.*`
+            if not (atoms and atoms[-1][0] == "any"):
+                atoms.append(("any", None))
+            i += 2
+        elif pattern[i] == "*":
+            if not (atoms and atoms[-1][0] in ("star", "any")):
+                atoms.append(("star", None))
+            i += 1
+        elif pattern[i] == "?":
+            atoms.append(("one", None))
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            body = pattern[i + 1 : end].replace("\\", "\\\\") if end != -1 else ""
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            try:
+                compiled = re.compile(f"[{body}]") if end != -1 else None
+            except re.error:
+                compiled = None
+            if compiled is None:
+                atoms.append(("lit", "["))
+                i += 1
+            else:
+                atoms.append(("cls", compiled))
+                i = end + 1
+        else:
+            atoms.append(("lit", pattern[i]))
+            i += 1
+    return tuple(atoms)
+
+
+def _closure(atoms: tuple[_Atom, ...], states: set[int]) -> set[int]:
+    """Add the states reachable without reading: a repeated atom may match nothing."""
+    result = set(states)
+    for state in sorted(s for s in states if s >= 0):
+        while state < len(atoms) and atoms[state][0] in ("star", "any", "dsl"):
+            state += 1
+            result.add(state)
+    return result
 
 
 def inside(root: Path, target: Path) -> bool:
@@ -71,30 +233,177 @@ def inside(root: Path, target: Path) -> bool:
     return True
 
 
-def walk(root: Path) -> Tree:
-    """List regular files under ``root``; links inside the root are kept, escaping ones reported."""
-    real_root = root.resolve()
+def walk(
+    root: Path,
+    limits: WalkLimits = WalkLimits(),
+    shown_root: str = "",
+    source: str = "bundles",
+    boundary: Path | None = None,
+) -> Tree:
+    """List regular files under ``root``; links inside the root are kept, escaping ones reported.
+
+    Directory links are never descended into (as ``os.walk(followlinks=False)``); file links
+    that stay inside ``boundary`` (default: the root) count as the file they name. See the
+    module docstring for the limits.
+    """
+    real_root = Path(os.path.realpath(boundary if boundary is not None else root))
     tree = Tree(root=root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        base = Path(dirpath)
-        for name in list(dirnames):
-            sub = base / name
-            if sub.is_symlink():
-                rel = sub.relative_to(root).as_posix()
-                if not inside(real_root, sub.resolve()):
-                    tree.escaping_links.append(rel)
-        for name in filenames:
-            full = base / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink() and not inside(real_root, full.resolve()):
-                tree.escaping_links.append(rel)
+    prefix = f"{shown_root}/" if shown_root not in ("", ".") else ""
+
+    def problem(code: str, rel: str, message: str, level: str = "warning") -> None:
+        tree.problems.append(
+            Problem(
+                code=code,
+                message=message,
+                path=prefix + rel if rel else (shown_root or "."),
+                level=level,  # type: ignore[arg-type]
+                source=source,
+            )
+        )
+
+    stack: list[tuple[str, str, int]] = [(os.fspath(root), "", 0)]
+    while stack:
+        folder, rel_folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            problem(
+                "walk-unreadable-folder",
+                rel_folder,
+                f"cannot list {prefix + rel_folder or shown_root or '.'}: "
+                f"{exc.strerror or exc}; its files are not counted",
+            )
+            continue
+        subfolders: list[tuple[str, str, int]] = []
+        for entry in entries:
+            if not is_utf8(entry.name):
+                bad = shown_name(f"{rel_folder}/{entry.name}" if rel_folder else entry.name)
+                problem(
+                    "path-not-utf8",
+                    bad,
+                    f"{prefix}{bad}: the name is not valid UTF-8, so it is skipped; "
+                    "rename it with UTF-8 characters",
+                )
                 continue
-            # Only regular files: a FIFO or device would block or never end when read.
-            if full.is_file():
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            kind = _kind(entry, real_root)
+            if kind == "escaping":
+                tree.escaping_links.append(rel)
+            elif kind == "loop":
+                problem(
+                    "path-link-loop",
+                    rel,
+                    f"{prefix}{rel} is a symbolic link that loops (or is too deep to resolve); "
+                    "it is skipped: remove or fix the link",
+                )
+            elif kind == "special":
+                problem(
+                    "path-special-file",
+                    rel,
+                    f"{prefix}{rel} is not a regular file (a FIFO, socket or device); it is "
+                    "never read: remove it from the folder",
+                )
+            elif kind == "dir":
+                if depth + 1 > limits.max_depth:
+                    if limits.quiet_depth:
+                        continue
+                    problem(
+                        "walk-too-deep",
+                        rel,
+                        f"{prefix}{rel} lies more than {limits.max_depth} folders deep; it is "
+                        "not entered: flatten the folder or point the policy at a shallower one",
+                    )
+                else:
+                    subfolders.append((entry.path, rel, depth + 1))
+            elif kind == "file":
+                if len(tree.files) >= limits.max_files:
+                    problem(
+                        "walk-too-many-files",
+                        rel,
+                        f"more than {limits.max_files} files under {shown_root or '.'}; the "
+                        f"walk stopped at {prefix}{rel}: point the policy at a smaller folder",
+                        "error",
+                    )
+                    stack.clear()
+                    subfolders.clear()
+                    break
                 tree.files.append(rel)
+        stack.extend(reversed(subfolders))
     tree.files.sort()
     tree.escaping_links.sort()
     return tree
+
+
+_ALWAYS_SHOWN = frozenset(
+    {"walk-too-deep", "walk-too-many-files", "walk-unreadable-folder", "path-not-utf8"}
+)
+
+
+def glob_files(root: Path, pattern: str, source: str, limits: WalkLimits = WalkLimits()) -> Tree:
+    """The regular files under ``root`` that a glob matches (paths relative to ``root``).
+
+    Only the folders below the pattern's literal prefix are walked (``logs/mcp/*.jsonl`` walks
+    ``logs/mcp`` one level deep); ``escaping_links`` holds matching links that leave ``root``.
+    Problems about names the pattern does not match (a FIFO beside the logs) are left out.
+    """
+    pattern = pattern.lstrip("/").removeprefix("./")
+    segments = pattern.split("/")
+    literal: list[str] = []
+    for segment in segments[:-1]:
+        if any(c in segment for c in "*?["):
+            break
+        literal.append(segment)
+    prefix = "/".join(s for s in literal if s not in ("", "."))
+    rest = segments[len(literal) :]
+    tree = Tree(root=root)
+    base = root / prefix if prefix else root
+    if not base.is_dir():
+        return tree
+    if not inside(Path(os.path.realpath(root)), Path(os.path.realpath(base))):
+        tree.escaping_links.append(prefix)
+        return tree
+    deep = any("**" in segment for segment in rest)
+    depth = limits.max_depth if deep else min(len(rest) - 1, limits.max_depth)
+    found = walk(
+        base,
+        WalkLimits(depth, limits.max_files, quiet_depth=not deep),
+        shown_root=prefix,
+        source=source,
+        boundary=root,
+    )
+    join = (lambda rel: f"{prefix}/{rel}") if prefix else (lambda rel: rel)
+    tree.files = [join(f) for f in found.files if glob_match(pattern, join(f))]
+    tree.escaping_links = [join(f) for f in found.escaping_links if glob_match(pattern, join(f))]
+    tree.problems = [
+        p
+        for p in found.problems
+        if p.code in _ALWAYS_SHOWN or (p.path is not None and glob_match(pattern, p.path))
+    ]
+    return tree
+
+
+def _kind(entry: os.DirEntry[str], real_root: Path) -> str:
+    """dir, file, escaping, loop, special or missing (a broken link) for one listing entry."""
+    try:
+        if entry.is_symlink():
+            target = Path(os.path.realpath(entry.path))
+            if not inside(real_root, target):
+                return "escaping"
+            if entry.is_dir(follow_symlinks=False):  # pragma: no cover - a link is not a dir
+                return "dir"
+            info = entry.stat(follow_symlinks=True)
+            if stat.S_ISDIR(info.st_mode):
+                return "link-dir"  # never followed: a link loop cannot trap the walk
+            return "file" if stat.S_ISREG(info.st_mode) else "special"
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        mode = entry.stat(follow_symlinks=False).st_mode
+        return "file" if stat.S_ISREG(mode) else "special"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "loop"
+        return "missing"
 
 
 def normalise(path: str) -> str | None:

@@ -17,44 +17,39 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import zlib
+from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Literal, cast
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_gate.collectors.log_lines import (
+    SOURCE,
+    Accumulator,
+    FileStats,
+    Parsers,
+    log_format,
+    open_log,
+    read_csv,
+    read_jsonl,
+    success_parser,
+    timestamp_parser,
+)
+from slo_gate.collectors.paths import MAX_MATCHES, glob_files, pattern_problem, shown_name
 from slo_gate.config.policy import BudgetPolicy, ServerPolicy
 from slo_gate.config.units import Ratio
 from slo_gate.events import (
     MICROS_PER_MS,
     MICROS_PER_S,
-    LatencyDigest,
     LineStats,
     LocationLatency,
-    RatioSeries,
     ServerMeasurement,
 )
 from slo_gate.measurements import Problem
 
-if TYPE_CHECKING:
-    import _csv
-
-try:  # orjson parses a log line about 6× faster than json; the collector works without it
-    from orjson import loads as _orjson_loads
-
-    _loads: Callable[[bytes], Any] = _orjson_loads
-except ImportError:  # pragma: no cover - exercised where orjson is absent
-    from json import loads as _json_loads
-
-    _loads = _json_loads
-
-SOURCE = "server_logs"
 LOCATIONS = ("local", "remote")
 OK_WORDS = frozenset(
     {"ok", "success", "succeeded", "successful", "pass", "passed", "true", "yes", "1"}
@@ -62,7 +57,6 @@ OK_WORDS = frozenset(
 BAD_WORDS = frozenset(
     {"error", "err", "fail", "failed", "failure", "timeout", "timed_out", "false", "no", "0"}
 )
-MS_EPOCH_FROM = 100_000_000_000  # numbers from here on are epoch ms (1e11 s is the year 5138)
 
 
 class ServerLogOptions(BaseModel):
@@ -101,321 +95,10 @@ class ServerLogOptions(BaseModel):
         return cls.model_validate(given)
 
 
-class _Bad(Exception):
-    """A line that cannot be used; ``args[0]`` is a fixed reason (never log text)."""
-
-
-@dataclass(slots=True)
-class _FileStats:
-    lines: int = 0
-    requests: int = 0
-    bad: LineStats = field(default_factory=LineStats)
-    future: LineStats = field(default_factory=LineStats)
-    outside: LineStats = field(default_factory=lambda: LineStats(keep=1))  # old logs: one place
-
-
-@dataclass(slots=True)
-class _Accumulator:
-    """Per-bucket counters aligned to ``now``: bucket ``i`` starts at ``base_s + i·bucket_s``."""
-
-    base_s: int
-    bucket_s: int
-    n: int
-    from_s: float
-    now_f: float
-    target_us: tuple[int, int]
-    avail_good: list[int] = field(default_factory=list)
-    avail_valid: list[int] = field(default_factory=list)
-    lat_good: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    lat_valid: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))
-    digests: tuple[LatencyDigest, LatencyDigest] = field(
-        default_factory=lambda: (LatencyDigest(), LatencyDigest())
-    )
-
-    def __post_init__(self) -> None:
-        for counters in (self.avail_good, self.avail_valid, *self.lat_good, *self.lat_valid):
-            counters.extend([0] * self.n)
-
-    def series(self, good: list[int], valid: list[int]) -> RatioSeries:
-        counts = {
-            self.base_s + i * self.bucket_s: (good[i], valid[i]) for i in range(self.n) if valid[i]
-        }
-        return RatioSeries.from_counts(counts, self.bucket_s)
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsers:
-    """The field mapping and value rules, resolved once per collection."""
-
-    ts: str
-    ok: str
-    latency: str
-    location: str
-    timestamp: Callable[[Any], float]
-    success: Callable[[Any], bool]
-    latency_scale: int
-    locations: dict[str, int]
-
-
-# ----------------------------------------------------------------------------- value parsing
-
-
-def _epoch(number: float, unit: str) -> float:
-    if not math.isfinite(number) or number < 0:
-        raise _Bad("unparseable timestamp")
-    if unit == "ms" or (unit == "auto" and number >= MS_EPOCH_FROM):
-        return number / 1000
-    return number
-
-
-def _timestamp_parser(unit: str) -> Callable[[Any], float]:
-    """ISO 8601 text, or epoch seconds / milliseconds as numbers or digit strings."""
-
-    def parse(value: Any) -> float:
-        kind = type(value)
-        if kind is str:
-            if unit in ("auto", "iso"):
-                try:  # ISO 8601 first: the common case, parsed in C
-                    moment = datetime.fromisoformat(value)
-                except ValueError:
-                    if unit == "iso":
-                        raise _Bad("unparseable timestamp") from None
-                else:
-                    if moment.tzinfo is None:  # DESIGN.md: UTC unless configured
-                        moment = moment.replace(tzinfo=UTC)
-                    return moment.timestamp()
-            try:  # epoch seconds or milliseconds written as text (CSV)
-                number = float(value)
-            except ValueError:
-                raise _Bad("unparseable timestamp") from None
-            return _epoch(number, unit)
-        if (kind is int or kind is float) and unit != "iso":
-            return _epoch(value, unit)
-        if value is None:
-            raise _Bad("missing timestamp")
-        raise _Bad("unparseable timestamp")
-
-    return parse
-
-
-def _success_parser(options: ServerLogOptions) -> Callable[[Any], bool]:
-    """A boolean, a result word, or an HTTP status (below ``bad_status_from`` succeeds)."""
-    ok_words = frozenset(w.lower() for w in options.ok_values)
-    bad_words = frozenset(w.lower() for w in options.bad_values)
-    bad_from = options.bad_status_from
-
-    def status(code: int) -> bool:
-        if not 100 <= code <= 599:
-            raise _Bad("HTTP status out of range")
-        return code < bad_from
-
-    def parse(value: Any) -> bool:
-        kind = type(value)
-        if kind is bool:
-            return bool(value)
-        if kind is int:
-            return status(value)
-        if kind is str:
-            word = value.strip().lower()
-            if word in ok_words:
-                return True
-            if word in bad_words:
-                return False
-            if word.isdigit() and len(word) == 3:
-                return status(int(word))
-            raise _Bad("unknown success value")
-        if value is None:
-            raise _Bad("missing success field")
-        raise _Bad("unknown success value")
-
-    return parse
-
-
-def _latency_us(value: Any, scale: int) -> int:
-    kind = type(value)
-    if kind is int or kind is float:
-        number = float(value)
-    elif kind is str:
-        try:
-            number = float(value)
-        except ValueError:
-            raise _Bad("unparseable latency") from None
-    else:
-        raise _Bad("unparseable latency")
-    if number < 0:
-        raise _Bad("negative latency")
-    if not math.isfinite(number):
-        raise _Bad("unparseable latency")
-    return round(number * scale)
-
-
-def _location(value: Any, known: dict[str, int], default: int) -> int:
-    index = known.get(value) if type(value) is str else None
-    if index is not None:
-        return index
-    if value is None or value == "":
-        if default < 0:
-            raise _Bad("missing location")
-        return default
-    if type(value) is str:
-        index = known.get(value.strip().lower())
-        if index is not None:
-            return index
-    raise _Bad("unknown location")
-
-
-# ----------------------------------------------------------------------------- counting
-
-
-def _take(
-    acc: _Accumulator,
-    p: _Parsers,
-    stats: _FileStats,
-    path: str,
-    lineno: int,
-    row: dict[str, Any],
-    default_location: int,
-) -> None:
-    """Count one request (or one bad / ignored line) into the accumulator."""
-    try:
-        ts = p.timestamp(row.get(p.ts))
-        ok = p.success(row.get(p.ok))
-        raw_latency = row.get(p.latency)
-        if raw_latency is None or raw_latency == "":
-            if ok:  # a failed request may have no latency (it never answered)
-                raise _Bad("missing latency")
-            latency = -1
-        else:
-            latency = _latency_us(raw_latency, p.latency_scale)
-        where = _location(row.get(p.location), p.locations, default_location) if latency >= 0 else 0
-    except _Bad as bad:
-        stats.bad.add(path, lineno, bad.args[0])
-        return
-    if ts > acc.now_f:
-        stats.future.add(path, lineno, "timestamp after now")
-        return
-    if ts < acc.from_s:
-        stats.outside.add(path, lineno, "before the window")
-        return
-    i = int((ts - acc.base_s) // acc.bucket_s)
-    if i >= acc.n:
-        i = acc.n - 1
-    stats.requests += 1
-    acc.avail_valid[i] += 1
-    if ok:
-        acc.avail_good[i] += 1
-    if latency >= 0:
-        acc.lat_valid[where][i] += 1
-        if latency <= acc.target_us[where]:
-            acc.lat_good[where][i] += 1
-        digest = acc.digests[where]
-        digest.counts[latency] = digest.counts.get(latency, 0) + 1
-        digest.n += 1
-
-
-def _read_jsonl(
-    stream: IO[bytes], acc: _Accumulator, p: _Parsers, path: str, default_location: int
-) -> _FileStats:
-    stats = _FileStats()
-    loads = _loads
-    lines = 0
-    for lineno, raw in enumerate(stream, 1):
-        if raw.isspace():
-            continue
-        lines += 1
-        try:
-            row = loads(raw)
-        except ValueError:
-            stats.bad.add(path, lineno, "not JSON")
-            continue
-        if type(row) is not dict:
-            stats.bad.add(path, lineno, "not a JSON object")
-            continue
-        _take(acc, p, stats, path, lineno, row, default_location)
-    stats.lines = lines
-    return stats
-
-
-def _read_csv(
-    stream: IO[bytes], acc: _Accumulator, p: _Parsers, path: str, default_location: int
-) -> tuple[_FileStats, list[Problem]]:
-    """CSV with a header row; the mapped fields are column names."""
-    stats = _FileStats()
-    # closing the wrapper closes the stream too; the caller's `with` tolerates that
-    with io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="") as text:
-        problems = _count_csv(csv.reader(text), acc, p, path, default_location, stats)
-    return stats, problems
-
-
-def _count_csv(
-    reader: _csv.Reader,
-    acc: _Accumulator,
-    p: _Parsers,
-    path: str,
-    default_location: int,
-    stats: _FileStats,
-) -> list[Problem]:
-    """Count the rows of a CSV reader; a header without the mapped columns is a problem."""
-    header = next(reader, None)
-    if header is None:
-        return []
-    columns = [name.strip().lstrip("\ufeff") for name in header]
-    problems = []
-    missing = [name for name in (p.ts, p.ok) if name not in columns]
-    if missing:
-        problems.append(
-            Problem(
-                code="server-logs-csv-header",
-                message=(
-                    f"the CSV header has no column {', '.join(repr(m) for m in missing)}; fix: "
-                    f"name the columns in server.fields (header has {len(columns)} columns)"
-                ),
-                path=path,
-                line=1,
-                source=SOURCE,
-            )
-        )
-    for row in reader:
-        lineno = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        stats.lines += 1
-        if len(row) != len(columns):
-            stats.bad.add(path, lineno, "wrong number of columns")
-            continue
-        _take(acc, p, stats, path, lineno, dict(zip(columns, row, strict=True)), default_location)
-    return problems
-
-
-# ----------------------------------------------------------------------------- files
-
-
-@contextmanager
-def _open(path: Path) -> Iterator[IO[bytes]]:
-    """Binary stream of a log file; ``.gz`` files are decompressed on the fly."""
-    if path.suffix == ".gz":
-        with gzip.open(path, "rb") as stream:
-            yield cast(IO[bytes], stream)
-    else:
-        with path.open("rb") as stream:
-            yield stream
-
-
-def _format(path: Path, wanted: str) -> Literal["jsonl", "csv"]:
-    if wanted in ("jsonl", "csv"):
-        return "jsonl" if wanted == "jsonl" else "csv"
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    last = suffixes[-1] if suffixes else ""
-    if last in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if last == ".csv":
-        return "csv"
-    with _open(path) as stream:
-        head = stream.read(4096).lstrip()
-    return "jsonl" if head.startswith(b"{") else "csv"
-
-
 def _bad_pattern(pattern: str) -> str | None:
+    why = pattern_problem(pattern)
+    if why is not None:
+        return why
     pure = PurePosixPath(pattern.replace("\\", "/"))
     if pure.is_absolute() or pattern[1:3] == ":/" or pattern[1:3] == ":\\":
         return "is absolute"
@@ -425,7 +108,11 @@ def _bad_pattern(pattern: str) -> str | None:
 
 
 def find_logs(patterns: list[str], workspace: Path) -> tuple[list[Path], list[Problem]]:
-    """Files matched by the policy globs, inside the workspace only, each once, sorted."""
+    """Files matched by the policy globs, inside the workspace only, each once, sorted.
+
+    Matching walks only below the pattern's literal folders, with the bounds of
+    ``paths.glob_files`` (no directory link followed, regular files only, depth and count caps).
+    """
     root = workspace.resolve()
     found: dict[Path, None] = {}
     problems: list[Problem] = []
@@ -435,24 +122,35 @@ def find_logs(patterns: list[str], workspace: Path) -> tuple[list[Path], list[Pr
             problems.append(
                 _problem(
                     "server-logs-pattern",
-                    f"log pattern {pattern!r} {why}; "
+                    f"log pattern {shown_name(pattern[:200])!r} {why}; "
                     "fix: write server.logs relative to the workspace",
                     None,
                 )
             )
             continue
-        matched = sorted(p for p in root.glob(pattern) if p.is_file())
-        inside = [p for p in matched if p.resolve().is_relative_to(root)]
-        for escaped in sorted(set(matched) - set(inside)):
+        matched = glob_files(root, pattern, source=SOURCE)
+        problems.extend(matched.problems)
+        for escaped in matched.escaping_links:
             problems.append(
                 _problem(
                     "server-logs-outside-workspace",
-                    f"{escaped.relative_to(root).as_posix()} points outside the workspace and was "
+                    f"{escaped} points outside the workspace and was "
                     "not read; fix: copy the log into the workspace instead of linking it",
-                    escaped.relative_to(root).as_posix(),
+                    escaped,
                 )
             )
-        if not matched:
+        if len(matched.files) > MAX_MATCHES:
+            problems.append(
+                _problem(
+                    "server-logs-too-many-files",
+                    f"server.logs pattern {pattern!r} matched {len(matched.files)} files, more "
+                    f"than the limit of {MAX_MATCHES}; only the first {MAX_MATCHES} were read; "
+                    "fix: narrow the pattern or merge the logs",
+                    None,
+                )
+            )
+            del matched.files[MAX_MATCHES:]
+        if not matched.files and not matched.escaping_links:
             problems.append(
                 _problem(
                     "server-logs-no-match",
@@ -461,7 +159,7 @@ def find_logs(patterns: list[str], workspace: Path) -> tuple[list[Path], list[Pr
                     None,
                 )
             )
-        found.update(dict.fromkeys(inside))
+        found.update(dict.fromkeys(root / rel for rel in matched.files))
     return list(found), problems
 
 
@@ -490,7 +188,7 @@ def _where(stats: LineStats) -> str:
     return f"first at line{'s' if len(stats.first) > 1 else ''} {places}{more}"
 
 
-def _file_problems(rel: str, stats: _FileStats, p: _Parsers, window: str) -> list[Problem]:
+def _file_problems(rel: str, stats: FileStats, p: Parsers, window: str) -> list[Problem]:
     problems = []
     if stats.bad.count:
         reasons = ", ".join(f"{r}: {c}" for r, c in sorted(stats.bad.by_reason.items()))
@@ -531,15 +229,15 @@ def _file_problems(rel: str, stats: _FileStats, p: _Parsers, window: str) -> lis
     return problems
 
 
-def _parsers(policy: ServerPolicy, options: ServerLogOptions) -> _Parsers:
+def _parsers(policy: ServerPolicy, options: ServerLogOptions) -> Parsers:
     known = {name: i for i, name in enumerate(LOCATIONS)}
-    return _Parsers(
+    return Parsers(
         ts=policy.fields.timestamp,
         ok=policy.fields.ok,
         latency=policy.fields.latency_ms,
         location=policy.fields.location,
-        timestamp=_timestamp_parser(options.timestamp_unit),
-        success=_success_parser(options),
+        timestamp=timestamp_parser(options.timestamp_unit),
+        success=success_parser(options.ok_values, options.bad_values, options.bad_status_from),
         latency_scale=MICROS_PER_MS if options.latency_unit == "ms" else MICROS_PER_S,
         locations=known,
     )
@@ -553,11 +251,11 @@ def _target_us(policy: ServerPolicy, location: str) -> int:
 
 def _accumulator(
     policy: ServerPolicy, budget: BudgetPolicy, now: datetime, bucket_s: int
-) -> _Accumulator:
+) -> Accumulator:
     now_f = now.timestamp()
     now_s = math.floor(now_f)
     n = max(1, math.ceil(budget.window / bucket_s))
-    return _Accumulator(
+    return Accumulator(
         base_s=now_s - n * bucket_s,
         bucket_s=bucket_s,
         n=n,
@@ -590,19 +288,19 @@ def collect_server_logs(
                 None,
             )
         )
-    total = _FileStats()
+    total = FileStats()
     root = workspace.resolve()
     for path in files:
         rel = path.relative_to(root).as_posix()
         try:
-            if _format(path, options.format) == "jsonl":
-                with _open(path) as stream:
-                    stats = _read_jsonl(stream, acc, p, rel, _file_location(rel, options))
+            if log_format(path, options.format) == "jsonl":
+                with open_log(path) as stream:
+                    stats = read_jsonl(stream, acc, p, rel, _file_location(rel, options))
             else:
-                with _open(path) as stream:
-                    stats, header = _read_csv(stream, acc, p, rel, _file_location(rel, options))
+                with open_log(path) as stream:
+                    stats, header = read_csv(stream, acc, p, rel, _file_location(rel, options))
                 problems.extend(header)
-        except (OSError, EOFError, gzip.BadGzipFile) as error:
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error, csv.Error) as error:
             problems.append(
                 _problem(
                     "server-logs-unreadable",
@@ -624,10 +322,10 @@ def collect_server_logs(
 
 
 def _measurement(
-    acc: _Accumulator,
+    acc: Accumulator,
     options: ServerLogOptions,
     files: list[str],
-    total: _FileStats,
+    total: FileStats,
     problems: list[Problem],
 ) -> ServerMeasurement:
     share = 0.0 if total.lines == 0 else total.bad.count / total.lines

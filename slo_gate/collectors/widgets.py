@@ -11,27 +11,31 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from slo_gate.collectors.paths import Tree, glob_match, normalise
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from slo_gate.collectors.paths import (
+    MAX_MATCHES,
+    Tree,
+    glob_match,
+    normalise,
+    pattern_problem,
+    shown_name,
+)
+from slo_gate.collectors.scan import HtmlScan, LineIndex, css_specifiers, js_specifiers
 from slo_gate.config.policy import BundlesPolicy
+from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.measurements import Problem, WidgetFiles
 
 SCRIPT_EXTENSIONS = (".js", ".mjs", ".cjs")
-
-# Static imports and re-exports, minified or not: `import x from"./a.js"`, `import{a as b}from
-# './a.js'`, `export*from"./a.js"`, bare `import"./a.js"`. Not `import(` (dynamic), not
-# `import.meta`. The character before must not continue an identifier or a member access.
-STATIC_IMPORT = re.compile(
-    r"""(?:^|[^\w$.])(?:import|export)\s*(?:[\w$*{}\s,]*?\s*\bfrom\s*)?(["'])([^"'\n\r]+?)\1"""
-)
-DYNAMIC_IMPORT = re.compile(r"""(?:^|[^\w$.])import\s*\(\s*(["'])([^"'\n\r]+?)\1\s*\)""")
-CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(["']?)([^"')\s;]+)\1""")
+#: an HTML entry, script, stylesheet or manifest larger than this is not scanned (a problem)
+MAX_TEXT_BYTES = 64 * 1024 * 1024
 
 # A content hash before the extension: Vite's 8-character base64url (`index-BQj6J3kK.js`) or a
 # hex digest of 6 to 32 characters (`app.3f9a1c.js`). Letters-only words (`-legacy`) are kept.
@@ -62,40 +66,6 @@ class _Ref:
     line: int
 
 
-class _HtmlRefs(HTMLParser):
-    """Collects script, stylesheet and modulepreload references, and inline module code."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.refs: list[_Ref] = []
-        self.inline_modules: list[tuple[str, int]] = []
-        self._in_module: int | None = None
-        self._buffer: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {k.lower(): (v or "") for k, v in attrs}
-        line = self.getpos()[0]
-        if tag == "script":
-            if found.get("src"):
-                self.refs.append(_Ref(found["src"], line))
-            elif found.get("type", "").lower() == "module":
-                self._in_module = line
-                self._buffer = []
-        elif tag == "link":
-            rels = found.get("rel", "").lower().split()
-            if found.get("href") and ("stylesheet" in rels or "modulepreload" in rels):
-                self.refs.append(_Ref(found["href"], line))
-
-    def handle_data(self, data: str) -> None:
-        if self._in_module is not None:
-            self._buffer.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._in_module is not None:
-            self.inline_modules.append(("".join(self._buffer), self._in_module))
-            self._in_module = None
-
-
 class _Resolver:
     """Follows references from an entry through the emitted files of one build root."""
 
@@ -107,21 +77,25 @@ class _Resolver:
         self.shown_root = shown_root
         self.base = "/" + policy.base.strip("/") + "/" if policy.base.strip("/") else "/"
         self._text_cache: dict[str, str | None] = {}
+        # Specifiers by file, scanned once per run however many widgets load the file.
+        self._spec_cache: dict[str, list[tuple[str, int]]] = {}
+        self._outcome_cache: dict[str, list[str | Problem]] = {}
 
     def show(self, rel: str) -> str:
         return f"{self.shown_root}/{rel}" if self.shown_root not in ("", ".") else rel
 
     def read_text(self, rel: str, problems: list[Problem]) -> str | None:
+        """The text of an entry, script, stylesheet or manifest (at most ``MAX_TEXT_BYTES``)."""
         if rel not in self._text_cache:
             try:
-                self._text_cache[rel] = (self.root / rel).read_text(
-                    encoding="utf-8", errors="replace"
-                )
-            except OSError as exc:
+                data = read_bounded(self.root / rel, MAX_TEXT_BYTES)
+                self._text_cache[rel] = data.decode("utf-8", errors="replace")
+            except (OSError, RefusedFile) as exc:
+                why = exc.reason if isinstance(exc, RefusedFile) else exc.strerror or str(exc)
                 problems.append(
                     Problem(
                         code="bundle-unreadable-file",
-                        message=f"cannot read {self.show(rel)}: {exc.strerror or exc}",
+                        message=f"cannot read {self.show(rel)}: {why}",
                         path=self.show(rel),
                         source="bundles",
                     )
@@ -146,59 +120,90 @@ class _Resolver:
             candidate = normalise(str(PurePosixPath(referrer).parent / path))
         return False if candidate is None else candidate
 
-    def specifiers(self, rel: str, text: str) -> Iterable[tuple[str, int]]:
-        if rel.endswith(".css"):
-            patterns = [CSS_IMPORT]
-        else:
-            patterns = [STATIC_IMPORT, *([DYNAMIC_IMPORT] if self.policy.dynamic_imports else [])]
-        for pattern in patterns:
-            for match in pattern.finditer(text):
-                spec = match.group(2)
-                if rel.endswith(".css") or spec.startswith(("./", "../", "/")):
-                    yield spec, text.count("\n", 0, match.start(2)) + 1
+    def specifiers(self, rel: str, text: str) -> list[tuple[str, int]]:
+        """The local specifiers of the file ``rel`` with their lines (scanned once per run)."""
+        found = self._spec_cache.get(rel)
+        if found is None:
+            found = self.scan(text, css=rel.endswith(".css"))
+            self._spec_cache[rel] = found
+        return found
+
+    def scan(self, text: str, css: bool) -> list[tuple[str, int]]:
+        lines = LineIndex(text)
+        if css:
+            return css_specifiers(text, lines)
+        found = js_specifiers(text, self.policy.dynamic_imports, lines)
+        return [(spec, ln) for spec, ln in found if spec.startswith(("./", "../", "/"))]
+
+    def outcomes(self, referrer: str, refs: Iterable[_Ref]) -> list[str | Problem]:
+        """What the references of one file lead to, in order: local files and problems.
+
+        A file named twice counts at its first reference only (a later one would find it
+        already seen), and each specifier is resolved once per file.
+        """
+        found: list[str | Problem] = []
+        targets: set[str] = set()
+        resolved: dict[str, str | bool | None] = {}
+        for ref in refs:
+            if ref.target not in resolved:
+                resolved[ref.target] = self.resolve(ref.target, referrer)
+            target = resolved[ref.target]
+            if target is None:
+                continue
+            where = f"{self.show(referrer)}:{ref.line}"
+            if target is False or target in self.escaping:
+                found.append(
+                    Problem(
+                        code="bundle-outside-root",
+                        message=f"{where} references {ref.target!r}, which leads outside the "
+                        f"build root {self.shown_root}; it is not followed",
+                        path=self.show(referrer),
+                        line=ref.line,
+                        source="bundles",
+                    )
+                )
+            elif target not in self.files:
+                assert isinstance(target, str)
+                found.append(
+                    Problem(
+                        code="bundle-missing-asset",
+                        message=f"{where} loads {ref.target!r}, but {self.show(target)} is not "
+                        "in the build output",
+                        path=self.show(referrer),
+                        line=ref.line,
+                        source="bundles",
+                    )
+                )
+            elif target not in targets:
+                assert isinstance(target, str)
+                targets.add(target)
+                found.append(target)
+        return found
+
+    def file_outcomes(self, rel: str, problems: list[Problem]) -> list[str | Problem]:
+        """``outcomes`` of an emitted JS/CSS file, computed once per run."""
+        cached = self._outcome_cache.get(rel)
+        if cached is None:
+            text = self.read_text(rel, problems)
+            specs = [] if text is None else self.specifiers(rel, text)
+            cached = self.outcomes(rel, (_Ref(spec, line) for spec, line in specs))
+            self._outcome_cache[rel] = cached
+        return cached
 
     def follow(self, entry: str, first: list[_Ref], problems: list[Problem]) -> list[str]:
         """Every local file reachable from ``entry`` (entry first, then in discovery order)."""
         seen: dict[str, None] = {entry: None}
-        queue: list[tuple[str, str, int]] = [(r.target, entry, r.line) for r in first]
+        queue: deque[str | Problem] = deque(self.outcomes(entry, first))
         while queue:
-            ref, referrer, line = queue.pop(0)
-            target = self.resolve(ref, referrer)
-            if target is None:
+            item = queue.popleft()
+            if isinstance(item, Problem):
+                problems.append(item)
                 continue
-            where = f"{self.show(referrer)}:{line}"
-            if target is False or target in self.escaping:
-                problems.append(
-                    Problem(
-                        code="bundle-outside-root",
-                        message=f"{where} references {ref!r}, which leads outside the build "
-                        f"root {self.shown_root}; it is not followed",
-                        path=self.show(referrer),
-                        line=line,
-                        source="bundles",
-                    )
-                )
+            if item in seen:
                 continue
-            assert isinstance(target, str)
-            if target in seen:
-                continue
-            if target not in self.files:
-                problems.append(
-                    Problem(
-                        code="bundle-missing-asset",
-                        message=f"{where} loads {ref!r}, but {self.show(target)} is not in the "
-                        "build output",
-                        path=self.show(referrer),
-                        line=line,
-                        source="bundles",
-                    )
-                )
-                continue
-            seen[target] = None
-            if target.endswith((*SCRIPT_EXTENSIONS, ".css")):
-                text = self.read_text(target, problems)
-                if text is not None:
-                    queue.extend((spec, target, ln) for spec, ln in self.specifiers(target, text))
+            seen[item] = None
+            if item.endswith((*SCRIPT_EXTENSIONS, ".css")):
+                queue.extend(self.file_outcomes(item, problems))
         return list(seen)
 
 
@@ -219,21 +224,46 @@ def _unique_names(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
+def _entries(resolver: _Resolver, pattern: str, result: Resolution) -> list[str]:
+    """The files a policy glob matches (none, with a problem, for an unusable pattern)."""
+    why = pattern_problem(pattern)
+    if why is not None:
+        result.problems.append(
+            Problem(
+                code="bundle-bad-pattern",
+                message=f"the widgets pattern {shown_name(pattern[:200])!r} {why}",
+                path=resolver.shown_root,
+                source="bundles",
+            )
+        )
+        return []
+    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    if len(entries) > MAX_MATCHES:
+        result.problems.append(
+            Problem(
+                code="bundle-too-many-widgets",
+                message=f"the widgets pattern {pattern!r} matched {len(entries)} files, more than "
+                f"the limit of {MAX_MATCHES}; only the first {MAX_MATCHES} are measured: narrow "
+                "the pattern",
+                path=resolver.shown_root,
+                source="bundles",
+            )
+        )
+        del entries[MAX_MATCHES:]
+    return entries
+
+
 def resolve_html(resolver: _Resolver, pattern: str) -> Resolution:
     result = Resolution()
-    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    entries = _entries(resolver, pattern, result)
     for name, entry in _unique_names([(_html_name(e), e) for e in entries]):
         text = resolver.read_text(entry, result.problems)
         if text is None:
             continue
-        parser = _HtmlRefs()
-        parser.feed(text)
-        parser.close()
-        refs = list(parser.refs)
-        for code, line in parser.inline_modules:
-            refs.extend(
-                _Ref(s, line + ln - 1) for s, ln in resolver.specifiers(entry + ".js", code)
-            )
+        page = HtmlScan(text)
+        refs = [_Ref(target, line) for target, line in page.refs]
+        for code, line in page.inline_modules:
+            refs.extend(_Ref(s, line + ln - 1) for s, ln in resolver.scan(code, css=False))
         files = resolver.follow(entry, refs, result.problems)
         result.widgets.append(WidgetFiles(name=name, entry=entry, files=tuple(files)))
     return result
@@ -241,7 +271,7 @@ def resolve_html(resolver: _Resolver, pattern: str) -> Resolution:
 
 def resolve_glob(resolver: _Resolver, pattern: str) -> Resolution:
     result = Resolution()
-    entries = [f for f in sorted(resolver.files) if glob_match(pattern, f)]
+    entries = _entries(resolver, pattern, result)
     pairs = [(normalise_hashed_name(PurePosixPath(e).name), e) for e in entries]
     for name, entry in _unique_names(pairs):
         result.widgets.append(WidgetFiles(name=name, entry=entry, files=(entry,)))
@@ -276,15 +306,32 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
     if text is None:
         return result
     try:
-        manifest: Any = json.loads(text)
+        raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         result.problems.append(_manifest_problem(resolver, found, f"not JSON (line {exc.lineno})"))
         return result
-    if not isinstance(manifest, dict) or not all(isinstance(v, dict) for v in manifest.values()):
+    except RecursionError:
+        result.problems.append(_manifest_problem(resolver, found, "nested too deeply to read"))
+        return result
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         result.problems.append(_manifest_problem(resolver, found, "not a Vite manifest object"))
         return result
+    try:
+        manifest = _MANIFEST.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        result.problems.append(
+            _manifest_problem(
+                resolver,
+                found,
+                f"not a Vite manifest: {where}: {first['msg']} ({exc.error_count()} problem(s)); "
+                "fix: upload the manifest Vite wrote (build.manifest), unedited",
+            )
+        )
+        return result
     for key in sorted(manifest):
-        if manifest[key].get("isEntry"):
+        if manifest[key].isEntry:
             files = _manifest_files(resolver, manifest, key, found, result.problems)
             result.widgets.append(
                 WidgetFiles(name=key, entry=files[0] if files else key, files=tuple(files))
@@ -292,26 +339,44 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
     return result
 
 
+class ManifestChunk(BaseModel):
+    """One chunk of a Vite manifest (``.vite/manifest.json``): the fields slo-gate reads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    file: str | None = None
+    css: list[str] = Field(default_factory=list)
+    imports: list[str] = Field(default_factory=list)
+    dynamicImports: list[str] = Field(default_factory=list)
+    isEntry: bool = False
+
+
+_MANIFEST: TypeAdapter[dict[str, ManifestChunk]] = TypeAdapter(dict[str, ManifestChunk])
+
+
 def _manifest_files(
-    resolver: _Resolver, manifest: dict[str, Any], key: str, source: str, problems: list[Problem]
+    resolver: _Resolver,
+    manifest: dict[str, ManifestChunk],
+    key: str,
+    source: str,
+    problems: list[Problem],
 ) -> list[str]:
     seen: dict[str, None] = {}
-    chunks = [key]
+    chunks: deque[str] = deque([key])
     visited: set[str] = set()
     while chunks:
-        chunk_key = chunks.pop(0)
+        chunk_key = chunks.popleft()
         if chunk_key in visited:
             continue
         visited.add(chunk_key)
         chunk = manifest.get(chunk_key)
-        if not isinstance(chunk, dict):
+        if chunk is None:
             problems.append(
                 _manifest_problem(resolver, source, f"imports unknown chunk {chunk_key!r}")
             )
             continue
-        names = [chunk.get("file"), *chunk.get("css", [])]
-        for name in names:
-            if not isinstance(name, str):
+        for name in [chunk.file, *chunk.css]:
+            if name is None:
                 continue
             rel = normalise(name)
             if rel is None:
@@ -330,10 +395,9 @@ def _manifest_files(
                 )
             else:
                 seen.setdefault(rel, None)
-        imports = list(chunk.get("imports", []))
+        chunks.extend(chunk.imports)
         if resolver.policy.dynamic_imports:
-            imports += list(chunk.get("dynamicImports", []))
-        chunks.extend(i for i in imports if isinstance(i, str))
+            chunks.extend(chunk.dynamicImports)
     return list(seen)
 
 
@@ -347,7 +411,8 @@ def resolve_widgets(root: Path, tree: Tree, policy: BundlesPolicy, shown_root: s
         result = resolve_manifest(resolver, source.pattern)
     else:
         result = resolve_glob(resolver, source.pattern)
-    if not result.widgets and not any(p.code == "bundle-no-manifest" for p in result.problems):
+    told = ("bundle-no-manifest", "bundle-bad-pattern")
+    if not result.widgets and not any(p.code in told for p in result.problems):
         result.problems.append(
             Problem(
                 code="bundle-no-widgets",

@@ -8,7 +8,8 @@ give the lines.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from slo_gate.config.policy import Policy
 from slo_gate.errors import PolicyError
+from slo_gate.files import RefusedFile, read_bounded
 
 DEFAULT_POLICY_PATH = ".github/slo-gate.yml"
 
@@ -41,21 +43,94 @@ class LoadedPolicy:
         return None
 
 
-def _walk(node: yaml.Node, path: KeyPath) -> Iterator[tuple[KeyPath, int]]:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            yield (*path, key), key_node.start_mark.line + 1
-            yield from _walk(value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield (*path, index), item.start_mark.line + 1
-            yield from _walk(item, (*path, index))
+#: a policy file larger than this is refused (a real one is a few KB)
+MAX_POLICY_BYTES = 1024 * 1024
+#: deeper nesting than this is not a policy (the deepest real key is 5 levels down)
+MAX_DEPTH = 32
+#: YAML aliases may repeat a value, but the whole policy expands to at most this many values
+MAX_NODES = 100_000
+#: a number beyond this is refused wherever it appears (sizes and durations have tighter caps)
+MAX_NUMBER = 1e15
+
+
+def _walk(root: yaml.Node, source: str) -> dict[KeyPath, int]:
+    """The line of every key path, walked without recursion.
+
+    Refuses (as a ``PolicyError``) a recursive alias (``a: &a [*a]``), nesting deeper than
+    ``MAX_DEPTH`` and aliases that expand to more than ``MAX_NODES`` values ("billion laughs").
+    """
+    lines: dict[KeyPath, int] = {}
+    stack: list[tuple[yaml.Node, KeyPath, frozenset[int]]] = [(root, (), frozenset())]
+    visits = 0
+    while stack:
+        node, path, ancestors = stack.pop()
+        visits += 1
+        line = node.start_mark.line + 1
+        if id(node) in ancestors:
+            raise _structure_error(source, line, path, "is a recursive alias (it contains itself)")
+        if len(path) > MAX_DEPTH:
+            raise _structure_error(source, line, path, f"is nested more than {MAX_DEPTH} levels")
+        if visits > MAX_NODES:
+            raise _structure_error(
+                source, line, path, f"makes the policy expand to more than {MAX_NODES:,} values"
+            )
+        inner = ancestors | {id(node)}
+        children: list[tuple[yaml.Node, KeyPath]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                children.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[(*path, index)] = item.start_mark.line + 1
+                children.append((item, (*path, index)))
+        stack.extend((child, child_path, inner) for child, child_path in reversed(children))
+    return lines
+
+
+def _structure_error(source: str, line: int, path: KeyPath, what: str) -> PolicyError:
+    key = ".".join(str(p) for p in path) or "(top level)"
+    return PolicyError(
+        f"{source}:{line}: {key} {what}",
+        fix="write the policy as plain nested keys; see `slo-gate schema policy`",
+    )
+
+
+def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None:
+    """Refuse infinite, not-a-number and absurdly large numbers, naming the key and line."""
+    stack: list[tuple[Any, KeyPath]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                what = "is not a finite number"
+            elif abs(value) > MAX_NUMBER:
+                what = f"is larger than {MAX_NUMBER:g}"
+            else:
+                continue
+            line = next(
+                (lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in lines), None
+            )
+            where = f"{source}:{line}" if line else source
+            key = ".".join(str(p) for p in path) or "(top level)"
+            shown = (
+                f"{value:g}" if isinstance(value, float) else f"a {len(str(value))}-digit number"
+            )
+            raise PolicyError(
+                f"{where}: {key}: {shown} {what}",
+                fix="write a finite number within the limits (`slo-gate schema policy`)",
+            )
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines = _walk(node, source) if node is not None else {}
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -65,7 +140,12 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
             f"{where}: the policy file is not valid YAML: {problem}",
             fix="check the indentation and quoting around that line",
         ) from None
-    lines = dict(_walk(node, ())) if node is not None else {}
+    except RecursionError:
+        raise PolicyError(
+            f"{source}: the policy file is nested too deeply to read",
+            fix="write the policy as plain nested keys; see `slo-gate schema policy`",
+        ) from None
+    _check_numbers(data, lines, source)
     return data, lines
 
 
@@ -164,11 +244,16 @@ def load_policy(path: Path | None, workspace: Path) -> LoadedPolicy:
             fix="pass the right --config path, or leave it out to use the built-in default policy",
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_POLICY_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(
             f"cannot read policy file {path}: {exc}",
             fix="check the file's permissions and encoding",
+        ) from None
+    except RefusedFile as exc:
+        raise PolicyError(
+            f"cannot read policy file {path}: {exc.reason}",
+            fix="point --config at the policy file (a small YAML file)",
         ) from None
     try:
         shown = str(path.relative_to(workspace))

@@ -3,6 +3,10 @@
 ``KB`` = 1000 bytes, ``KiB`` = 1024, ``MB`` = 1,000,000, ``MiB`` = 1,048,576; a bare number is
 bytes. Durations take ``ms``, ``s``, ``min``, ``h`` and ``d``; a bare number is seconds.
 Percentages take ``97%`` or a fraction such as ``0.97``.
+
+Every number must be finite: sizes lie within 0 – 1 TB and durations within 0 – 10 years;
+anything else (``.inf``, ``1e400``, a 400-digit integer) is refused with a ``ValueError`` that
+the policy loader reports with its key and line (never an ``OverflowError``).
 """
 
 from __future__ import annotations
@@ -33,26 +37,45 @@ DURATION_UNITS: dict[str, float] = {
     "d": 86400.0,
 }
 
+#: the largest size a policy may name (1 TB): beyond it a number is a typo or an attack
+MAX_BYTES = 1000**4
+#: the longest duration a policy may name (10 years)
+MAX_DURATION_S = 10 * 365.25 * 86400.0
+
 UNIT_RULE = "KB = 1000 bytes, KiB = 1024 bytes, MB = 1,000,000 bytes, MiB = 1,048,576 bytes"
 
 _NUMBER_UNIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*([A-Za-z%]*)\s*$")
 
 
 def _split(text: str, kind: str, example: str) -> tuple[float, str]:
-    match = _NUMBER_UNIT.match(text)
+    match = _NUMBER_UNIT.match(text) if len(text) <= 100 else None
     if not match:
-        raise ValueError(f"expected a {kind} such as {example!r}, got {text!r}")
+        shown = text if len(text) <= 100 else text[:100] + "…"
+        raise ValueError(f"expected a {kind} such as {example!r}, got {shown!r}")
     return float(match.group(1)), match.group(2).lower()
+
+
+def _finite(value: float, kind: str) -> float:
+    """``float(value)``, refusing infinities, not-a-number and integers too large for a float.
+
+    Raises ``ValueError`` (which pydantic reports with the key and line), never
+    ``OverflowError``.
+    """
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"a {kind} must be a finite number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"a {kind} must be a finite number")
+    return number
 
 
 def parse_bytes(value: Any) -> int:
     """Parse ``250 KB``, ``1 MiB`` or a bare number of bytes into bytes."""
     if isinstance(value, bool):
         raise ValueError("expected a size such as '250 KB', got a boolean")
-    if isinstance(value, int):
-        number, unit = float(value), "b"
-    elif isinstance(value, float):
-        number, unit = value, "b"
+    if isinstance(value, int | float):
+        number, unit = _finite(value, "size"), "b"
     elif isinstance(value, str):
         number, unit = _split(value, "size", "250 KB")
         unit = unit or "b"
@@ -63,7 +86,10 @@ def parse_bytes(value: Any) -> int:
         raise ValueError(f"unknown size unit {unit!r} (known: {known})")
     if number < 0:
         raise ValueError("a size cannot be negative")
-    return round(number * BYTE_UNITS[unit])
+    size = _finite(number * BYTE_UNITS[unit], "size")
+    if size > MAX_BYTES:
+        raise ValueError("a size must be at most 1 TB (1,000,000,000,000 bytes)")
+    return round(size)
 
 
 def parse_duration(value: Any) -> float:
@@ -71,7 +97,7 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '5 min', got a boolean")
     if isinstance(value, int | float):
-        number, unit = float(value), "s"
+        number, unit = _finite(value, "duration"), "s"
     elif isinstance(value, str):
         number, unit = _split(value, "duration", "5 min")
         unit = unit or "s"
@@ -82,6 +108,8 @@ def parse_duration(value: Any) -> float:
     seconds = number * DURATION_UNITS[unit]
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError("a duration must be a finite, non-negative number")
+    if seconds > MAX_DURATION_S:
+        raise ValueError("a duration must be at most 10 years")
     return seconds
 
 
@@ -90,7 +118,7 @@ def parse_ratio(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a percentage such as '95%', got a boolean")
     if isinstance(value, int | float):
-        ratio = float(value)
+        ratio = _finite(value, "percentage")
     elif isinstance(value, str):
         number, unit = _split(value, "percentage", "95%")
         if unit not in ("%", ""):

@@ -16,8 +16,11 @@ The artifact was made by code from the pull request, so it is untrusted data:
 from __future__ import annotations
 
 import io
+import lzma
 import stat
+import struct
 import zipfile
+import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +34,24 @@ from requests import RequestException
 from slo_gate.errors import GitHubError, InputError
 from slo_gate.github.client import github_error
 
+# What a corrupt or hostile zip raises from the standard library: bad deflate data
+# (zlib.error), an unknown or unsupported compression method (NotImplementedError), bad bzip2 /
+# lzma streams (OSError, lzma.LZMAError), truncated or inconsistent headers (BadZipFile,
+# EOFError, ValueError, struct.error). ``extract_files`` turns each into its ``InputError``.
+_CORRUPT: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+    RuntimeError,
+    IndexError,
+    KeyError,
+)
+_CORRUPT_OR_LARGE: tuple[type[Exception], ...] = (*_CORRUPT, zipfile.LargeZipFile)
 MAX_ZIP_BYTES = 16 * 1024 * 1024
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
 DEFAULT_FILES = frozenset({"verdict.json", "report.md", "summary.md"})
@@ -196,6 +217,8 @@ def _too_big(artifact_id: int, max_bytes: int) -> InputError:
 
 def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
+    if not name:
+        return "an empty name"
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return "an absolute path"
     if "\\" in name:
@@ -220,11 +243,13 @@ def extract_files(
     """Read the allowed flat members of a zip into memory: ``(files, ignored names)``.
 
     Nothing is written to disk, so no member name can escape anywhere; unsafe names are still
-    refused, because an artifact that tries is not one slo-gate wrote.
+    refused, because an artifact that tries is not one slo-gate wrote. A corrupt archive or
+    member (bad deflate data, an unknown compression method, truncated headers) raises
+    ``InputError`` like every other refusal, never the library's own exception.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except _CORRUPT_OR_LARGE:
         raise InputError(
             f"{source}: not a zip archive", fix="upload the verdict with actions/upload-artifact"
         ) from None
@@ -250,9 +275,10 @@ def extract_files(
             try:
                 with archive.open(info) as member:
                     content = member.read(max_member_bytes + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except _CORRUPT as exc:
                 raise InputError(
-                    f"{source}: {info.filename!r} cannot be read ({exc})",
+                    f"{source}: {info.filename!r} cannot be read ({type(exc).__name__}: "
+                    f"{str(exc)[:200]})",
                     fix="re-run the collecting workflow to upload a fresh artifact",
                 ) from None
             if len(content) > max_member_bytes:

@@ -17,7 +17,12 @@ class HistoryStore(ABC):
 
     @abstractmethod
     def read(self) -> Sequence[Record]:
-        """Every readable record, oldest first. Unreadable lines become ``problems``."""
+        """Every readable record, oldest first. Unreadable lines become ``problems``.
+
+        A record whose ``recorded_at`` carries no UTC offset is read as UTC, so that records
+        compare with each other and with the run's time; records dated in the future are
+        ignored (with a notice) by the stores that know the run's time.
+        """
 
     @abstractmethod
     def append(self, record: Record) -> None:

@@ -235,6 +235,11 @@ class Baseline(_Out):
 class BundlesOut(_Out):
     compression: CompressionOut
     limited_by: Literal["gzip", "brotli"]
+    mode: Literal["html", "vite_manifest", "glob"] | None = Field(
+        None,
+        description="html: each entry and the JS/CSS it loads; vite_manifest: each entry's JS "
+        "and CSS from the manifest (HTML not counted); glob: each matched file",
+    )
     widgets: list[WidgetOut]
     total: TotalOut
     removed: list[str] = Field(default_factory=list, description="widgets in the baseline only")

@@ -10,7 +10,6 @@ dynamic ``import()`` only when the policy asks. Each file counts once per widget
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,26 +31,11 @@ from slo_gate.collectors.scan import HtmlScan, LineIndex, css_specifiers, js_spe
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.measurements import Problem, WidgetFiles
+from slo_gate.names import normalise_hashed_name
 
 SCRIPT_EXTENSIONS = (".js", ".mjs", ".cjs")
 #: an HTML entry, script, stylesheet or manifest larger than this is not scanned (a problem)
 MAX_TEXT_BYTES = 64 * 1024 * 1024
-
-# A content hash before the extension: Vite's 8-character base64url (`index-BQj6J3kK.js`) or a
-# hex digest of 6 to 32 characters (`app.3f9a1c.js`). Letters-only words (`-legacy`) are kept.
-_HASHED = re.compile(
-    r"^(?P<stem>.+?)[-.](?P<hash>[A-Za-z0-9_-]{8}|[0-9a-f]{6,32})(?P<ext>(?:\.[A-Za-z0-9]+)+)$"
-)
-
-
-def normalise_hashed_name(name: str) -> str:
-    """``index-3f9a1c.js`` -> ``index.js``; names without a content hash are kept as they are."""
-    match = _HASHED.match(name)
-    if not match:
-        return name
-    digest = match.group("hash")
-    looks_hashed = any(c.isdigit() or c.isupper() or c == "_" for c in digest)
-    return match.group("stem") + match.group("ext") if looks_hashed else name
 
 
 @dataclass
@@ -214,6 +198,15 @@ def _html_name(entry: str) -> str:
     return normalise_hashed_name(path.name).rsplit(".", 1)[0]
 
 
+def _manifest_name(key: str) -> str:
+    """A manifest entry's widget name: like HTML mode, the folder of an ``index.*`` or
+    ``main.*`` entry (``src/widgets/chat/main.tsx`` -> ``chat``), else the file's stem."""
+    path = PurePosixPath(key)
+    if path.stem in ("index", "main") and str(path.parent) != ".":
+        return path.parent.name
+    return normalise_hashed_name(path.name).rsplit(".", 1)[0]
+
+
 def _unique_names(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Keep short names unless two widgets share one; then use the path without extension."""
     counts: dict[str, int] = {}
@@ -330,12 +323,13 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
             )
         )
         return result
-    for key in sorted(manifest):
-        if manifest[key].isEntry:
-            files = _manifest_files(resolver, manifest, key, found, result.problems)
-            result.widgets.append(
-                WidgetFiles(name=key, entry=files[0] if files else key, files=tuple(files))
-            )
+    entries = [key for key in sorted(manifest) if manifest[key].isEntry]
+    # named like HTML mode (the entry's folder), so switching modes keeps each widget's history
+    for name, key in _unique_names([(_manifest_name(k), k) for k in entries]):
+        files = _manifest_files(resolver, manifest, key, found, result.problems)
+        result.widgets.append(
+            WidgetFiles(name=name, entry=files[0] if files else key, files=tuple(files))
+        )
     return result
 
 

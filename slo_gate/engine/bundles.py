@@ -128,6 +128,7 @@ def summarise_bundles(
     return BundlesOut(
         compression=CompressionOut(**m.compression.model_dump()),
         limited_by=algo,
+        mode=m.mode,
         widgets=widgets,
         total=total,
         removed=removed,

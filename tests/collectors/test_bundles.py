@@ -9,9 +9,9 @@ import brotli
 import pytest
 
 from slo_gate.collectors.bundles import brotli_size, collect_bundles, gzip_size
-from slo_gate.collectors.widgets import normalise_hashed_name
 from slo_gate.config.policy import BundlesPolicy, WidgetSource
 from slo_gate.measurements import BundleMeasurement
+from slo_gate.names import normalise_hashed_name
 from slo_gate.records import FileRecord
 
 
@@ -148,12 +148,12 @@ def test_vite_manifest_mode(tmp_path: Path) -> None:
     assert m.problems == ()
     widgets = {w.name: w.files for w in m.widgets}
     assert widgets == {
-        "src/widgets/chat/main.tsx": (
+        "chat": (
             "assets/chat-3f9a1c2b.js",
             "assets/chat-Ab12Cd34.css",
             "assets/vendor-BQj6J3kK.js",
         ),
-        "src/widgets/map/main.tsx": ("assets/map-9d8e7f6a.js", "assets/vendor-BQj6J3kK.js"),
+        "map": ("assets/map-9d8e7f6a.js", "assets/vendor-BQj6J3kK.js"),
     }
 
 

@@ -145,3 +145,15 @@ def test_no_changes_without_per_file_baseline(files: dict[str, object] | None) -
     baseline = Record(recorded_at=NOW, commit="c", bundles=record if files is not None else None)
     after, _ = _bundles("dist-grown", baseline)
     assert after.changes is None
+
+
+def test_vite_manifest_mode_names_widgets_like_html_mode() -> None:
+    html = _measure("dist")
+    policy = BundlesPolicy(root="dist", widgets=WidgetSource(vite_manifest=".vite/manifest.json"))
+    manifest = collect_bundles(policy, FIXTURE)
+    assert not manifest.problems, manifest.problems
+    assert [w.name for w in manifest.widgets] == [w.name for w in html.widgets]
+    for a, b in zip(html.widgets, manifest.widgets, strict=True):
+        # the same JS and CSS; the manifest mode does not count the HTML entry
+        assert {f for f in a.files if not f.endswith(".html")} == set(b.files)
+        assert len(a.files) == len(b.files) + 1  # the entry's HTML file

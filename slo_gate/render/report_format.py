@@ -5,6 +5,7 @@ Both renderers say the same numbers the same way because they format them here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from slo_gate.config.units import format_duration
 from slo_gate.formatting import fmt_bytes, short_bytes
+from slo_gate.render.axis import COLOR_NAMES, LIMIT_COLOR, PALETTE, nice_axis
+from slo_gate.render.escape import md_text
 from slo_gate.report_model import (
     DailyPoint,
     Report,
@@ -114,15 +117,12 @@ def slo_limits(slo: SloPerformance) -> str:
 # ----------------------------------------------------------------------------- Mermaid
 
 
-def _axis_range(values: Sequence[float], extra: Sequence[float]) -> tuple[float, float]:
-    every = [*values, *extra]
-    lo, hi = min(every), max(every)
-    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 1.0
-    return lo - pad, hi + pad
-
-
 def _num(value: float) -> str:
     return f"{value:.6g}"
+
+
+def _kb(value: float | None) -> float | None:
+    return None if value is None else value / 1000
 
 
 def mermaid_chart(
@@ -132,39 +132,58 @@ def mermaid_chart(
     *,
     bar: bool = False,
     reference: float | None = None,
+    names: Sequence[str] = (),
 ) -> list[str]:
-    """An ``xychart-beta`` of daily values; days without data in every series are left out.
+    """An ``xychart-beta`` of daily values, then a line naming each series by its colour.
 
-    Mermaid has no gaps in a line, so a day missing from one series but not another repeats
-    that series' previous value (said in the caption). ``reference`` draws the limit as a flat
-    line. Titles and labels are slo-gate's own words (no user text reaches the chart).
+    Days without data in every series are left out; Mermaid has no gaps in a line, so a day
+    missing from one series repeats that series' previous value. ``reference`` draws the limit
+    as a red flat line. Byte values are drawn in KB; % axes stay within 0–100; bars start at
+    zero; ticks fall on round values. The palette reads on light and dark themes. Inside the
+    chart only slo-gate's own words appear; ``names`` (which may be widget names) are escaped
+    in the caption below it.
     """
     days = [p.day for p in lines[0]] if lines else []
     keep = [i for i, _ in enumerate(days) if any(s[i].value is not None for s in lines)]
     if not keep:
         return []
+    in_kb = y_label == "bytes"
     series: list[list[float]] = []
     for s in lines:
-        last: float | None = next((s[i].value for i in keep if s[i].value is not None), None)
+        values = [_kb(p.value) if in_kb else p.value for p in s]
+        last: float | None = next((values[i] for i in keep if values[i] is not None), None)
         row = []
         for i in keep:
-            value = s[i].value
-            last = value if value is not None else last
+            last = values[i] if values[i] is not None else last
             row.append(last if last is not None else 0.0)
         series.append(row)
+    limit = _kb(reference) if in_kb else reference
     flat = [v for row in series for v in row]
     cut = 8 if days[keep[0]][:7] == days[keep[-1]][:7] else 5  # "07", or "10-07" across months
-    lo, hi = _axis_range(flat, [reference] if reference is not None else [])
+    axis = nice_axis(flat, [limit] if limit is not None else [], ratio=y_label == "%", bar=bar)
+    colors = [PALETTE[k % len(PALETTE)] for k in range(len(series))]
+    colors += [LIMIT_COLOR] if limit is not None else []
+    palette = json.dumps({"themeVariables": {"xyChart": {"plotColorPalette": ", ".join(colors)}}})
     out = [
         "```mermaid",
+        f"%%{{init: {palette}}}%%",
         "xychart-beta",
         f'    title "{title}"',
         "    x-axis [" + ", ".join(f'"{days[i][cut:]}"' for i in keep) + "]",
-        f'    y-axis "{y_label}" {_num(lo)} --> {_num(hi)}',
+        f'    y-axis "{"KB" if in_kb else y_label}" {_num(axis.lo)} --> {_num(axis.hi)}',
     ]
     kind = "bar" if bar else "line"
     out += [f"    {kind} [" + ", ".join(_num(v) for v in row) + "]" for row in series]
-    if reference is not None:
-        out.append("    line [" + ", ".join(_num(reference) for _ in keep) + "]")
+    if limit is not None:
+        out.append("    line [" + ", ".join(_num(limit) for _ in keep) + "]")
     out.append("```")
-    return out
+    return [*out, *_legend(names, colors, reference, y_label)]
+
+
+def _legend(
+    names: Sequence[str], colors: Sequence[str], reference: float | None, unit: str
+) -> list[str]:
+    items = [f"{COLOR_NAMES[c]}: {md_text(n)}" for n, c in zip(names, colors, strict=False)]
+    if reference is not None:
+        items.append(f"red: the limit, {fmt_number(reference, unit)}")
+    return ["", "Lines: " + "; ".join(items) + "."] if items else []

@@ -111,7 +111,9 @@ def _availability(report: Report) -> list[str]:
     daily = report.performance.availability_daily
     slo = next(s for s in report.performance.slos if s.id == "mcp-availability")
     lines = ["### Availability", ""]
-    chart = mermaid_chart("Availability per day (%)", "%", [daily], reference=slo.target)
+    chart = mermaid_chart(
+        "Availability per day (%)", "%", [daily], reference=slo.target, names=["availability"]
+    )
     if not chart:
         return [*lines, f"No availability data: {md_text(slo.detail)}.", ""]
     worst = min((p for p in daily if p.value is not None), key=lambda p: p.value or 0.0)
@@ -119,8 +121,7 @@ def _availability(report: Report) -> list[str]:
         *lines,
         *chart,
         "",
-        f"Flat line: the {fmt_number(slo.target, '%')} target. Worst day {worst.day}: "
-        f"{fmt_number(worst.value, '%')} of {worst.samples:,} requests.",
+        f"Worst day {worst.day}: {fmt_number(worst.value, '%')} of {worst.samples:,} requests.",
         "",
     ]
 
@@ -143,11 +144,15 @@ def _latency(report: Report) -> list[str]:
     lines.append("")
     series = [s.daily_within for s in stats if s.daily_within]
     if series:
+        names = [s.location for s in stats if s.daily_within]
         lines += mermaid_chart(
-            "Requests within the latency limit per day (%)", "%", series, reference=95.0
+            "Requests within the latency limit per day (%)",
+            "%",
+            series,
+            reference=95.0,
+            names=names,
         )
-        names = ", ".join(md_text(s.location) for s in stats if s.daily_within)
-        lines += ["", f"Lines in order: {names}; flat line: 95 %.", ""]
+        lines.append("")
     return lines
 
 
@@ -179,6 +184,10 @@ def _size_row(t: SizeTrend, name: str) -> str:
     )
 
 
+#: a chart shows at most this many series, so that each colour names one
+CHART_SERIES = 6
+
+
 def _bundles(report: Report) -> list[str]:
     b = report.performance.bundles
     lines = ["### Bundle sizes", ""]
@@ -196,20 +205,28 @@ def _bundles(report: Report) -> list[str]:
         lines += [
             "",
             *mermaid_chart(
-                f"All widgets per day ({b.compression} bytes)", "bytes", [b.total.daily]
+                f"All widgets per day (KB {b.compression})",
+                "bytes",
+                [b.total.daily],
+                reference=b.total.limit,
+                names=["all widgets, unique files"],
             ),
         ]
     if b.widgets:
+        shown = sorted(b.widgets, key=lambda w: -(w.last or 0))[:CHART_SERIES]
+        title = (
+            "Each widget" if len(shown) == len(b.widgets) else f"The {len(shown)} largest widgets"
+        )
         lines += [
             "",
             *mermaid_chart(
-                f"Each widget per day ({b.compression} bytes)",
+                f"{title} per day (KB {b.compression})",
                 "bytes",
-                [w.daily for w in b.widgets],
+                [w.daily for w in shown],
+                reference=shown[0].limit,
+                names=[w.name for w in shown],
             ),
         ]
-        names = ", ".join(md_text(w.name) for w in b.widgets)
-        lines.append(f"\nLines in order: {names}.")
     return [*lines, ""]
 
 
@@ -232,12 +249,15 @@ def _pass_rates(report: Report) -> list[str]:
         *rows,
         "",
     ]
-    for title, rate in (
-        ("CI pass rate per day (%)", perf.ci),
-        ("Visual pass rate per day (%)", perf.visual),
+    targets = {s.id: s.target for s in perf.slos}
+    for title, rate, target in (
+        ("CI pass rate per day (%)", perf.ci, targets.get("ci-pass-rate")),
+        ("Visual pass rate per day (%)", perf.visual, targets.get("visual-pass-rate")),
     ):
         if rate is not None and rate.daily:
-            chart = mermaid_chart(title, "%", [rate.daily], bar=True)
+            chart = mermaid_chart(
+                title, "%", [rate.daily], bar=True, reference=target, names=["pass rate"]
+            )
             if chart:
                 lines += [*chart, ""]
     return lines

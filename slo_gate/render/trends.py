@@ -29,14 +29,14 @@ def _daily(
     return [DailyPoint(day=d, value=by_day.get(d), samples=int(d in by_day)) for d in days]
 
 
-def _largest_kb(record: Record) -> float | None:
+def _largest(record: Record) -> float | None:
     if record.bundles is None or not record.bundles.widgets:
         return None
-    return max(w.gzip for w in record.bundles.widgets.values()) / 1000
+    return float(max(w.gzip for w in record.bundles.widgets.values()))
 
 
-def _total_kb(record: Record) -> float | None:
-    return None if record.bundles is None else record.bundles.total.gzip / 1000
+def _total(record: Record) -> float | None:
+    return None if record.bundles is None else float(record.bundles.total.gzip)
 
 
 def _build_s(record: Record) -> float | None:
@@ -55,6 +55,8 @@ def trend_charts(
     now: datetime,
     widget_limit_bytes: int | None = None,
     build_limit_s: float | None = None,
+    total_limit_bytes: int | None = None,
+    visual_target_pct: float | None = None,
 ) -> str:
     """Markdown with up to four charts; empty when the history has nothing to draw."""
     charts: list[tuple[str, list[str]]] = [
@@ -62,14 +64,21 @@ def trend_charts(
             "Largest widget, gzip (KB), with its limit",
             mermaid_chart(
                 "Largest widget (KB gzip)",
-                "KB",
-                [_daily(records, now, _largest_kb)],
-                reference=None if widget_limit_bytes is None else widget_limit_bytes / 1000,
+                "bytes",
+                [_daily(records, now, _largest)],
+                reference=widget_limit_bytes,
+                names=["largest widget"],
             ),
         ),
         (
             "All widgets, unique files, gzip (KB)",
-            mermaid_chart("Total (KB gzip)", "KB", [_daily(records, now, _total_kb)]),
+            mermaid_chart(
+                "Total (KB gzip)",
+                "bytes",
+                [_daily(records, now, _total)],
+                reference=total_limit_bytes,
+                names=["all widgets, unique files"],
+            ),
         ),
         (
             "Build time (s), with its limit",
@@ -78,11 +87,18 @@ def trend_charts(
                 "s",
                 [_daily(records, now, _build_s)],
                 reference=build_limit_s,
+                names=["build time"],
             ),
         ),
         (
             "Visual pass rate (%)",
-            mermaid_chart("Visual pass rate (%)", "%", [_daily(records, now, _visual_pct)]),
+            mermaid_chart(
+                "Visual pass rate (%)",
+                "%",
+                [_daily(records, now, _visual_pct)],
+                reference=visual_target_pct,
+                names=["visual pass rate"],
+            ),
         ),
     ]
     drawn = [(caption, chart) for caption, chart in charts if chart]

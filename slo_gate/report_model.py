@@ -164,6 +164,10 @@ class BudgetStatus(_M):
     budget: Budget | None
     state: Literal["ok", "pause", "rollback", "insufficient-data", "no-data"]
     note: str = ""
+    daily_remaining: list[DailyPoint] = Field(
+        default_factory=list,
+        description="the burn-down: % of the budget left at the end of each day of the window",
+    )
 
 
 class DataIncident(_M):

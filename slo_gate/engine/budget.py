@@ -13,6 +13,7 @@ of falling either side by a rounding error of binary floating point.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -219,3 +220,23 @@ def consumed_exact(budget: Budget) -> Fraction:
     if budget.target is None:
         return exact(budget.consumed)
     return consumed_share(budget.bad, budget.valid, error_budget(budget.target))
+
+
+def remaining_by_day(
+    series: RatioSeries, target: float, policy: BudgetPolicy, now_s: int, step_s: int = 86400
+) -> list[tuple[int, float | None]]:
+    """The budget's burn-down over the window ending at ``now_s``: at the end of each step,
+    the share left, 1 − bad(window start, t] / (B · valid events of the whole window).
+
+    The last point is the budget's ``remaining``; None throughout when the window is empty.
+    """
+    b = error_budget(target)
+    start = now_s - math.floor(policy.window)
+    valid = series.counts(start, now_s).valid
+    ends = [min(start + k * step_s, now_s) for k in range(1, math.ceil(policy.window / step_s) + 1)]
+    if valid == 0 or b == 0:
+        return [(t, None) for t in ends]
+    return [
+        (t, float(max(Fraction(0), 1 - Fraction(series.counts(start, t).bad) / (b * valid))))
+        for t in ends
+    ]

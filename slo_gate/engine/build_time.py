@@ -21,6 +21,7 @@ from slo_gate.engine.ci import event_series
 from slo_gate.engine.percentiles import nearest_rank
 from slo_gate.engine.thresholds import upper_status
 from slo_gate.engine.window import Span
+from slo_gate.events import RatioSeries
 from slo_gate.runs import BuildSample
 from slo_gate.slos import SloId, spec
 from slo_gate.verdict import Budget, HistoryStat, Slo, Status, worst_status
@@ -130,11 +131,20 @@ def build_time_budget(
     limit = policy.p95.critical
     if limit is None:
         return None
-    samples = samples_in_window(history, this_run, now, budget_policy.window)
-    events = [(s.at, s.seconds <= limit) for s in samples]
-    return compute_budget(
-        event_series(events, now), WITHIN_TARGET, budget_policy, math.floor(now.timestamp())
-    )
+    series = build_series(history, this_run, now, limit, budget_policy.window)
+    return compute_budget(series, WITHIN_TARGET, budget_policy, math.floor(now.timestamp()))
+
+
+def build_series(
+    history: Sequence[BuildSample],
+    this_run: BuildSample | None,
+    now: datetime,
+    limit_s: float,
+    window_s: float,
+) -> RatioSeries:
+    """Builds of the window ending at ``now`` as events: good when within ``limit_s``."""
+    samples = samples_in_window(history, this_run, now, window_s)
+    return event_series([(s.at, s.seconds <= limit_s) for s in samples], now)
 
 
 def build_time_slo(

@@ -267,6 +267,18 @@ def ci_budget(
     """The pass rate's error budget over the budget window ending at ``now``."""
     if policy.pass_rate.critical is None:
         return None
+    return compute_budget(
+        ci_series(runs, policy, budget_policy, now),
+        policy.pass_rate.critical,
+        budget_policy,
+        math.floor(now.timestamp()),
+    )
+
+
+def ci_series(
+    runs: Sequence[RunSummary], policy: CiPolicy, budget_policy: BudgetPolicy, now: datetime
+) -> RatioSeries:
+    """Counted runs of the budget window ending at ``now`` as good/bad events."""
     events = pass_events(
         runs,
         now=now,
@@ -274,9 +286,4 @@ def ci_budget(
         attempts=policy.attempts,
         branches=policy.branches,
     )
-    return compute_budget(
-        event_series(events, now),
-        policy.pass_rate.critical,
-        budget_policy,
-        math.floor(now.timestamp()),
-    )
+    return event_series(events, now)

@@ -90,6 +90,17 @@ def visual_budget(
     """The visual pass rate's error budget: executed visual tests over the budget window."""
     if target is None:
         return None
+    series = visual_series(history, current, budget_policy, now)
+    return compute_budget(series, target, budget_policy, math.floor(now.timestamp()))
+
+
+def visual_series(
+    history: Sequence[tuple[datetime, VisualCounts]],
+    current: tuple[datetime, VisualCounts] | None,
+    budget_policy: BudgetPolicy,
+    now: datetime,
+) -> RatioSeries:
+    """Executed visual tests of the budget window ending at ``now`` as good/valid events."""
     runs = [*history, *([current] if current is not None else [])]
     events = [
         (_utc(when).timestamp(), c.passed, c.passed + c.failed)
@@ -98,8 +109,7 @@ def visual_budget(
     ]
     end_s = math.floor(now.timestamp())
     start_s = end_s - math.floor(budget_policy.window)
-    events = [e for e in events if start_s < e[0] <= end_s]
-    return compute_budget(RatioSeries.from_events(events, end_s), target, budget_policy, end_s)
+    return RatioSeries.from_events([e for e in events if start_s < e[0] <= end_s], end_s)
 
 
 def visual_window_slo(

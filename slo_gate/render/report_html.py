@@ -38,6 +38,8 @@ vertical-align:top}th{background:#f6f8fa;text-align:left}td.n{text-align:right;
 font-variant-numeric:tabular-nums}.note{background:#fff8c5;border-left:4px solid #d4a72c;
 padding:.5em 1em}.muted{color:#57606a}svg{max-width:100%;height:auto;display:block;margin:.5em 0}
 code{background:#f6f8fa;padding:0 .25em;border-radius:3px}
+.scroll{overflow-x:auto;max-width:100%}.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}
+.charts>figure{margin:0;flex:1 1 22em;min-width:0}
 """
 
 
@@ -84,7 +86,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[i
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll">{table}</div>'  # scrolls on its own on a narrow screen
 
 
 # ----------------------------------------------------------------------------- sections
@@ -301,7 +304,35 @@ def _budgets(report: Report) -> str:
             {2, 3, 4, 5, 6},
         )
         + (f"<p>Firing alerts:</p><ul>{alerts}</ul>" if alerts else "")
+        + _burn_down_charts(report)
         + "</section>"
+    )
+
+
+def _burn_down_charts(report: Report) -> str:
+    """One remaining-budget chart per SLO over the window: the chart SRE readers look for."""
+    figures = []
+    for b in report.budgets:
+        if not b.daily_remaining:
+            continue
+        chart = svg_chart(
+            f"{b.slo_id}: error budget left (%)",
+            "%",
+            [("budget left", b.daily_remaining)],
+            reference=0.0,
+            reference_label="exhausted",
+            width=420,
+            height=200,
+        )
+        if chart:
+            figures.append(f"<figure>{chart}</figure>")
+    if not figures:
+        return ""
+    return (
+        "<h3>Error budget left over the window</h3>"
+        '<p class="muted">At the end of each day: the share of the window\'s error budget not '
+        "yet spent by the bad events since the window began.</p>"
+        f'<div class="charts">{"".join(figures)}</div>'
     )
 
 

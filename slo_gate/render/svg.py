@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+from slo_gate.render.axis import LIMIT_COLOR, PALETTE, nice_axis
 from slo_gate.render.escape import html_text
 from slo_gate.report_model import DailyPoint
-
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
 
 
 def _fmt_axis(value: float, unit: str) -> str:
     if unit == "bytes":
-        return f"{value / 1000:,.1f} KB"
+        return f"{value / 1000:,.4g} KB"
     if unit == "%":
-        return f"{value:.2f} %"
+        return f"{value:.4g} %"
     return f"{value:.4g}"
 
 
@@ -24,6 +24,7 @@ def svg_chart(
     series: Sequence[tuple[str, Sequence[DailyPoint]]],
     *,
     reference: float | None = None,
+    reference_label: str = "limit",
     bar: bool = False,
     width: int = 760,
     height: int = 240,
@@ -34,9 +35,8 @@ def svg_chart(
         return ""
     days = [p.day for p in series[0][1]]
     extra = [reference] if reference is not None else []
-    lo, hi = min([*values, *extra]), max([*values, *extra])
-    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 1.0
-    lo, hi = lo - pad, hi + pad
+    axis = nice_axis(values, extra, ratio=unit == "%", bar=bar)
+    lo, hi = axis.lo, axis.hi
     left, right, top, bottom = 80, 16, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(1, len(days))
@@ -56,14 +56,14 @@ def svg_chart(
         'stroke="#8c959f"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#8c959f"/>',
     ]
-    for v in (lo + pad, (lo + hi) / 2, hi - pad):
+    for v in axis.ticks:
         parts.append(
             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">'
             f"{html_text(_fmt_axis(v, unit))}</text>"
             f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" '
             'stroke="#eaeef2"/>'
         )
-    every = max(1, len(days) // 10)
+    every = max(1, math.ceil(len(days) / max(2, plot_w // 56)))  # labels ~56 px apart
     for i, day in enumerate(days):
         if i % every == 0:
             parts.append(
@@ -73,7 +73,7 @@ def svg_chart(
     if reference is not None:
         parts.append(
             f'<line x1="{left}" y1="{y(reference):.1f}" x2="{left + plot_w}" '
-            f'y2="{y(reference):.1f}" stroke="#cf222e" stroke-dasharray="6 4"/>'
+            f'y2="{y(reference):.1f}" stroke="{LIMIT_COLOR}" stroke-dasharray="6 4"/>'
         )
     for k, (_, points) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
@@ -110,7 +110,7 @@ def svg_chart(
         ]
         if reference is not None:
             items.append(
-                '<span style="color:#cf222e">┄</span> limit '
+                f'<span style="color:{LIMIT_COLOR}">┄</span> {html_text(reference_label)} '
                 + html_text(_fmt_axis(reference, unit))
             )
         legend = '<p class="muted">' + " · ".join(items) + "</p>"

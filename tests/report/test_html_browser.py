@@ -92,3 +92,32 @@ def test_chromium_draws_the_page(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a blank page compresses to far less
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_horizontal_overflow_and_no_console_or_csp_error(tmp_path: Path, width: int) -> None:
+    """On a desktop and on a phone: the page fits its width (wide tables scroll inside their
+    own box), and the browser reports no error, CSP violations included."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_report_html(sample_report()), encoding="utf-8")
+    messages: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
+            page.goto(page_file.as_uri())
+            scroll, inner = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            charts = page.evaluate("document.querySelectorAll('#budgets svg').length")
+        finally:
+            browser.close()
+    assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
+    assert [m for m in messages if m.startswith(("error", "warning", "pageerror"))] == []
+    assert charts >= 1  # the error-budget burn-down

@@ -8,6 +8,7 @@ policy's budget window).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,3 +135,18 @@ def test_check_and_report_agree_on_history_slos(slo_id: str) -> None:
         assert row.value == gate.value == 305.0
         # the gate judges this change (a slow history only warns); the report judges the span
         assert (gate.status, row.status) == ("warn", "fail")
+
+
+def test_the_burn_down_ends_at_the_budget_left(tmp_path: Path) -> None:
+    common = ["--config", str(ROOT / "examples/slo-gate.yml"), "--workspace", str(ROOT)]
+    common += ["--now", "2026-11-01T00:00:00Z", "--history", str(tmp_path / "h.jsonl")]
+    _run(["report", *common, "--window", "30d", "--offline", "--json", str(tmp_path / "r.json")])
+    report = json.loads((tmp_path / "r.json").read_text())
+    drawn = [b for b in report["budgets"] if b["daily_remaining"]]
+    assert {b["slo_id"] for b in drawn} >= {"mcp-availability", "mcp-latency-local"}
+    for b in drawn:
+        values = [p["value"] for p in b["daily_remaining"]]
+        assert len(values) == 30
+        assert values[-1] == pytest.approx(b["budget"]["remaining"] * 100)
+        assert all(a >= c for a, c in itertools.pairwise(values))  # never refills
+        assert 0 <= values[-1] <= values[0] <= 100

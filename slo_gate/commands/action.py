@@ -29,7 +29,12 @@ from slo_gate.engine.release import exit_code
 from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
-from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
+from slo_gate.github.artifacts import (
+    fetch_verdict_artifact,
+    find_pull_requests,
+    read_verdict,
+    workflow_run_info,
+)
 from slo_gate.github.client import GitHubClient
 from slo_gate.github.comment import resolve_identity
 from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
@@ -135,7 +140,7 @@ def _from_artifact(
 ) -> tuple[Published, PublishTarget]:
     info = workflow_run_info(event)
     files = fetch_verdict_artifact(client.repo(), info.run_id, inputs.artifact_name)
-    verdict = Verdict.model_validate_json(files.files["verdict.json"])
+    verdict = read_verdict(files, info.run_id)  # validated: a bad artifact is an InputError
     prs = find_pull_requests(client.repo(), info)
     target = PublishTarget(info.head_sha, prs[0] if prs else None)
     return Published(verdict, verdict_annotations(verdict, None), "slo-gate/release"), target

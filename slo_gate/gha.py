@@ -35,7 +35,7 @@ from slo_gate.render.escape import truncate_markdown
 from slo_gate.render.json_out import escape_json_text
 from slo_gate.runenv import RunEnv
 from slo_gate.slos import SLO_IDS
-from slo_gate.text import neutralise_bidi, utf8_len, visible
+from slo_gate.text import neutralise_bidi, stop_commands, utf8_len, visible
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]
@@ -155,6 +155,19 @@ class GhaWriter:
         for line in lines:
             self._emit(line)
         self._emit(f"::{token}::")
+
+    def report(self, text: str, title: str = "slo-gate report") -> None:
+        """Print a report made of untrusted text, characters unchanged.
+
+        Inside GitHub Actions it is a collapsible group whose body is wrapped in
+        ``::stop-commands::TOKEN`` … ``::TOKEN::`` (a fresh token absent from the text), so no
+        line of it is obeyed as a workflow command; elsewhere it is printed as it is.
+        """
+        if not self.in_actions:
+            self.stream.write(text if text.endswith("\n") else text + "\n")
+            return
+        with self.group(title):
+            self.stream.write(stop_commands(text, self._fresh_token(text)))
 
     def _fresh_token(self, avoid: str) -> str:
         for _ in range(8):

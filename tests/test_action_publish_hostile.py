@@ -21,7 +21,7 @@ from tests.github.test_publish import body_of
 from tests.hostile import BASE, BIDI, hostile_json, markdown_findings, runner_commands
 from tests.test_action_publish import NOW, _api, _env
 
-OURS = {"add-mask", "error", "warning", "notice", "stop-commands", "resume"}
+OURS = {"add-mask", "error", "warning", "notice", "group", "endgroup", "stop-commands", "resume"}
 
 
 def _publish(rsps: responses.RequestsMock, tmp: Path, files: dict[str, bytes]) -> tuple[int, str]:
@@ -59,6 +59,9 @@ def test_a_forged_valid_verdict_is_published_with_every_string_escaped(
         if line.startswith(("::error", "::warning", "::notice")):
             assert " title=" in line.split("::", 2)[1], line
     assert not any(ch in log for ch in BIDI)
+    # the report is in the log, in a group, inside stop-commands, with the forged text as text
+    assert "::group::slo-gate report" in log and "::error::forged" in log
+    assert commands.count("stop-commands") == commands.count("resume") >= 1
     # the job summary, the check run and the comment: Markdown that data cannot restructure
     summary = (tmp_path / "summary.md").read_text("utf-8")
     assert markdown_findings(summary) == []

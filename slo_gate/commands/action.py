@@ -44,6 +44,7 @@ from slo_gate.measurements import Annotation
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
+from slo_gate.render.terminal import render_terminal
 from slo_gate.render.trends import trend_charts
 from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Override, Verdict
@@ -191,6 +192,7 @@ def _run(inputs: ActionInputs, run: RunEnv, gha: GhaWriter, clock: Clock) -> int
     gha.append_summary(summary + published.trends)
     gha.set_outputs(verdict_outputs(verdict, summary))
     _annotate(gha, published.annotations)
+    gha.report(render_terminal(verdict))  # the report in the log, never obeyed as commands
     if github.usable and not read_only:
         _publish(inputs, github.get(), published, summary, target, run, gha)
     elif read_only:

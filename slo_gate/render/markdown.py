@@ -21,7 +21,7 @@ from slo_gate.render.bundle_story import (
     over_sentence,
     sort_widgets,
 )
-from slo_gate.render.escape import md_code, md_table_cell
+from slo_gate.render.escape import md_code, md_table_cell, md_text
 from slo_gate.verdict import BundlesOut, Slo, TestsOut, Verdict
 
 
@@ -46,7 +46,7 @@ def _cell(text: str) -> str:
 def _value(value: float | None, unit: str) -> str:
     """A number in its unit; the unit is data (a forged verdict may carry any string), and
     escaping leaves the known units (``bytes``, ``ratio``, ``ms`` …) as they are."""
-    return fmt_value(value, _cell(unit))
+    return fmt_value(value, md_text(unit))
 
 
 def _slo_row(slo: Slo) -> str:

@@ -3,11 +3,19 @@
 Each error carries what went wrong (``message``), and what to do about it (``fix``), plus the
 exit code the command ends with. The command-line entry point is the only place that catches
 them (see ``cli.main``); nothing else prints tracebacks for user error.
+
+Messages quote policy keys, paths and API answers, which may come from a pull request: ``render``
+writes each part through ``text.visible`` (one line, control characters shown as ``?``), so a
+key holding a newline and ``::error::…`` stays on the ``error:`` line; should a line still look
+like a workflow command, the whole message is wrapped in ``::stop-commands::TOKEN``.
 """
 
 from __future__ import annotations
 
+import secrets
 from enum import IntEnum
+
+from slo_gate.text import looks_like_command, stop_commands, visible
 
 
 class ExitCode(IntEnum):
@@ -30,11 +38,22 @@ class SloGateError(Exception):
         self.message = message
         self.fix = fix
 
-    def render(self) -> str:
-        text = f"error: {self.message}"
+    def lines(self) -> list[str]:
+        """The message's lines, each part shown with ``visible``."""
+        lines = [f"error: {visible(self.message)}"]
         if self.fix:
-            text += f"\n  fix: {self.fix}"
-        return text
+            lines.append(f"  fix: {visible(self.fix)}")
+        return lines
+
+    def render(self, stop_token: str | None = None) -> str:
+        """The message for stderr; never a workflow command (see the module docstring).
+
+        ``stop_token`` is the stop-commands token (random when not given).
+        """
+        text = "\n".join(self.lines())
+        if not looks_like_command(text):
+            return text
+        return stop_commands(text, stop_token or secrets.token_hex(16)).rstrip("\n")
 
 
 class UsageError(SloGateError):
@@ -54,12 +73,12 @@ class PolicyError(SloGateError):
         super().__init__(message, fix=fix)
         self.details = details or []
 
-    def render(self) -> str:
-        lines = [f"error: {self.message}"]
-        lines.extend(f"  {d}" for d in self.details)
+    def lines(self) -> list[str]:
+        lines = [f"error: {visible(self.message)}"]
+        lines.extend(f"  {visible(d)}" for d in self.details)
         if self.fix:
-            lines.append(f"  fix: {self.fix}")
-        return "\n".join(lines)
+            lines.append(f"  fix: {visible(self.fix)}")
+        return lines
 
 
 class InputError(SloGateError):

@@ -14,7 +14,9 @@ annotation or (on old runners) set an output. So:
   escape ``:`` and ``,``, which is how the runner unescapes them;
 * plain log text that could look like a command is wrapped in ``::stop-commands::TOKEN`` with a
   fresh random token it cannot contain;
-* outputs use ``name<<DELIMITER`` heredocs with a random delimiter, refused if the value holds it.
+* outputs use ``name<<DELIMITER`` heredocs with a random delimiter, refused if the value holds it;
+* annotation text has its bidirectional controls replaced, and plain log lines show control
+  characters as ``?`` (``text.visible``), like the terminal report.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from typing import Literal, TextIO
 
 from slo_gate.errors import InputError
 from slo_gate.render.escape import truncate_markdown
+from slo_gate.render.json_out import escape_json_text
 from slo_gate.runenv import RunEnv
 from slo_gate.slos import SLO_IDS
-from slo_gate.text import utf8_len
+from slo_gate.text import neutralise_bidi, stop_commands, utf8_len, visible
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]
@@ -142,7 +145,7 @@ class GhaWriter:
         Text with a line that looks like a command is wrapped in ``::stop-commands::TOKEN`` …
         ``::TOKEN::`` with a fresh token that does not occur in the text.
         """
-        lines = text.splitlines() or [""]
+        lines = [visible(line) for line in text.splitlines()] or [""]
         if not any(_COMMAND_LIKE.search(line) for line in lines):
             for line in lines:
                 self._emit(line)
@@ -152,6 +155,19 @@ class GhaWriter:
         for line in lines:
             self._emit(line)
         self._emit(f"::{token}::")
+
+    def report(self, text: str, title: str = "slo-gate report") -> None:
+        """Print a report made of untrusted text, characters unchanged.
+
+        Inside GitHub Actions it is a collapsible group whose body is wrapped in
+        ``::stop-commands::TOKEN`` … ``::TOKEN::`` (a fresh token absent from the text), so no
+        line of it is obeyed as a workflow command; elsewhere it is printed as it is.
+        """
+        if not self.in_actions:
+            self.stream.write(text if text.endswith("\n") else text + "\n")
+            return
+        with self.group(title):
+            self.stream.write(stop_commands(text, self._fresh_token(text)))
 
     def _fresh_token(self, avoid: str) -> str:
         for _ in range(8):
@@ -190,8 +206,8 @@ class GhaWriter:
         self.shown[level] += 1
         self.command(
             level,
-            message,
-            title=title,
+            neutralise_bidi(message),
+            title=neutralise_bidi(title) if title else title,
             file=file,
             line=line,
             endLine=end_line,
@@ -342,7 +358,7 @@ def compact_verdict_json(verdict: Verdict, limit: int = VERDICT_JSON_LIMIT) -> s
     Step outputs are capped by GitHub; a consumer always gets valid JSON with ``decision``,
     ``release``, ``slos`` and (the first 50) ``problems``.
     """
-    full = verdict.model_dump_json()
+    full = escape_json_text(verdict.model_dump_json())
     if utf8_len(full) <= limit:
         return full
     data = json.loads(full)

@@ -6,6 +6,20 @@ publishers cut it to GitHub's limits (``truncate_utf8``, ``truncate_chars``, ``n
 escape it for Markdown or HTML (``render.escape``). Cuts never split a character and always say
 that something was cut.
 
+The one escaping rule: every string that came from a file, a policy, an artifact or an API is
+data, escaped where it is written, for the place it is written to —
+
+- a terminal or a log line (``visible``): one line, every control and format character (ANSI
+  escapes, CR, bidirectional controls) shown as ``?``; inside GitHub Actions the printed report
+  is also wrapped in ``::stop-commands::TOKEN`` (``stop_commands``) so no line can act as a
+  workflow command;
+- workflow-command data and properties: the runner's percent escapes (``gha.escape_data``);
+- Markdown and HTML (``render.escape``): entities, backslash escapes, code spans, no mentions,
+  bidirectional controls replaced by U+FFFD (``neutralise_bidi``);
+- JSON (``render.json_out``): the same values, bidirectional and C1 controls as ``\\uXXXX``;
+- stderr error messages (``errors.SloGateError.render``): ``visible`` for each part, wrapped in
+  stop-commands when a line could still look like a command.
+
 Pure: no I/O, no clock, no environment.
 """
 
@@ -23,6 +37,47 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # what a collector keeps: no control character at all but tab and newline (C1 included)
 _REPORT_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASTRAL = re.compile(r"[\U00010000-\U0010FFFF]")
+#: bidirectional controls (Trojan Source): embeddings, overrides, isolates, marks
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: what the runner (and older ones) read as a workflow command in a log line
+COMMAND_LIKE = re.compile(r"^\s*::|##\[")
+_STOP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
+
+
+def neutralise_bidi(text: str, replacement: str = REPLACEMENT) -> str:
+    """Replace bidirectional control characters, which reorder what a reader sees."""
+    return BIDI_CONTROLS.sub(replacement, text)
+
+
+def visible(text: str) -> str:
+    """Untrusted text for a terminal or a log: one line (line breaks become spaces) and every
+    other character that is not printable (control, format and bidirectional characters, ANSI
+    escapes) shown as ``?``. Printable text is left exactly as it is."""
+    if text.isprintable():
+        return text
+    one_line = text.replace("\n", " ")
+    return "".join(ch if ch.isprintable() else "?" for ch in one_line)
+
+
+def looks_like_command(text: str) -> bool:
+    """Whether a line of ``text`` would be read as a workflow command by the Actions runner."""
+    return any(COMMAND_LIKE.search(line) for line in text.splitlines())
+
+
+def stop_commands(text: str, token: str) -> str:
+    """``text`` between ``::stop-commands::TOKEN`` and ``::TOKEN::``: the runner obeys no
+    workflow command in between, and the characters stay exactly as they are.
+
+    ``token`` must be random (the caller's, e.g. ``secrets.token_hex``): text from a pull
+    request cannot guess it. Should the text contain it anyway, a longer token derived from it
+    is used, so the text can never end the block early.
+    """
+    if not _STOP_TOKEN.fullmatch(token):
+        raise ValueError("a stop-commands token must be 16+ letters, digits, '-' or '_'")
+    while token in text:
+        token += "x"
+    body = text if text.endswith("\n") or not text else text + "\n"
+    return f"::stop-commands::{token}\n{body}::{token}::\n"
 
 
 def strip_ansi(text: str) -> str:

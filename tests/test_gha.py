@@ -382,3 +382,18 @@ def test_huge_verdict_json_keeps_the_core_keys() -> None:
         "mcp-availability",
         "ci-pass-rate",
     ]
+
+
+def test_a_report_is_printed_in_a_group_inside_stop_commands_only_in_actions() -> None:
+    report = "::error::forged\nx ##[warning]y\n"
+    out = io.StringIO()
+    GhaWriter(RunEnv(in_actions=True), out, token=lambda: "t" * 32).report(report)
+    assert out.getvalue() == (
+        f"::group::slo-gate report\n::stop-commands::{'t' * 32}\n{report}::{'t' * 32}::\n"
+        "::endgroup::\n"
+    )
+    names = [name for name, _, _ in runner_commands(out.getvalue())]
+    assert names == ["group", "stop-commands", "resume", "endgroup"]
+    plain = io.StringIO()
+    GhaWriter(RunEnv(), plain).report(report)
+    assert plain.getvalue() == report

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_gate.config.policy import BuildTimeSource
+from slo_gate.files import RefusedFile, read_bounded
 from slo_gate.github.client import GitHubApiError, OnApiError
 from slo_gate.github.paging import parse_time
 from slo_gate.history.workflow_runs import WorkflowRunReader, build_seconds
@@ -89,12 +90,13 @@ def from_file(workspace: Path, relative: str) -> BuildTimeMeasurement:
     shown = relative
     fix = 'fix: write {"seconds": N} or {"started_at": ..., "completed_at": ...} there'
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return _bad(f"build-time file is over {MAX_FILE_BYTES} bytes; {fix}", shown)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # a regular file of at most MAX_FILE_BYTES: a FIFO or /dev/zero is refused, not read
+        data = json.loads(read_bounded(path, MAX_FILE_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return _bad(f"build-time file not found; {fix} or change build_time.from.file", shown)
-    except (OSError, UnicodeDecodeError) as exc:
+    except RefusedFile as refused:
+        return _bad(f"build-time file is not read: {refused.reason}; {fix}", shown)
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
         return _bad(f"cannot read the build-time file ({type(exc).__name__}); {fix}", shown)
     except json.JSONDecodeError as exc:
         return BuildTimeMeasurement(
@@ -110,6 +112,8 @@ def from_file(workspace: Path, relative: str) -> BuildTimeMeasurement:
                 ),
             ),
         )
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return _bad(f"build-time file has an unreadable value ({exc}); {fix}", shown)
     seconds = seconds_from_json(data)
     if seconds is None:
         return _bad(f"build-time file has no usable duration; {fix}", shown)

@@ -29,7 +29,12 @@ from slo_gate.engine.release import exit_code
 from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
-from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
+from slo_gate.github.artifacts import (
+    fetch_verdict_artifact,
+    find_pull_requests,
+    read_verdict,
+    workflow_run_info,
+)
 from slo_gate.github.client import GitHubClient
 from slo_gate.github.comment import resolve_identity
 from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
@@ -39,6 +44,7 @@ from slo_gate.measurements import Annotation
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
+from slo_gate.render.terminal import render_terminal
 from slo_gate.render.trends import trend_charts
 from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Override, Verdict
@@ -135,7 +141,7 @@ def _from_artifact(
 ) -> tuple[Published, PublishTarget]:
     info = workflow_run_info(event)
     files = fetch_verdict_artifact(client.repo(), info.run_id, inputs.artifact_name)
-    verdict = Verdict.model_validate_json(files.files["verdict.json"])
+    verdict = read_verdict(files, info.run_id)  # validated: a bad artifact is an InputError
     prs = find_pull_requests(client.repo(), info)
     target = PublishTarget(info.head_sha, prs[0] if prs else None)
     return Published(verdict, verdict_annotations(verdict, None), "slo-gate/release"), target
@@ -186,6 +192,7 @@ def _run(inputs: ActionInputs, run: RunEnv, gha: GhaWriter, clock: Clock) -> int
     gha.append_summary(summary + published.trends)
     gha.set_outputs(verdict_outputs(verdict, summary))
     _annotate(gha, published.annotations)
+    gha.report(render_terminal(verdict))  # the report in the log, never obeyed as commands
     if github.usable and not read_only:
         _publish(inputs, github.get(), published, summary, target, run, gha)
     elif read_only:

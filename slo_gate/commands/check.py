@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,9 +53,10 @@ from slo_gate.records import Record
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
-from slo_gate.render.terminal import render_terminal
+from slo_gate.render.terminal import printed, render_terminal
 from slo_gate.runenv import RunEnv
 from slo_gate.runs import BuildSample, RunSummary
+from slo_gate.text import visible
 from slo_gate.verdict import Override, Verdict
 
 LabelReader = Callable[[Policy, datetime], tuple[Override | None, Override | None]]
@@ -394,15 +396,18 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
     if args.markdown:
         write_output(args.markdown, render_markdown(verdict))
     source = checked.loaded.path or "built-in default policy (SLOS.md)"
+    text = ""
     if args.quiet:
-        out.write(f"decision: {verdict.decision}\n")
+        text += f"decision: {verdict.decision}\n"
     else:
-        out.write(
-            f"slo-gate {__version__} · policy: {source} · history: {checked.store_name} "
-            f"({len(checked.history)} records)\n\n"
+        text += (
+            f"slo-gate {__version__} · policy: {visible(str(source))} · history: "
+            f"{visible(checked.store_name)} ({len(checked.history)} records)\n\n"
         )
-        out.write(render_terminal(verdict))
+        text += render_terminal(verdict)
     for line in [*checked.log, github.summary()]:
         if line:
-            out.write(line + "\n")
+            text += visible(line) + "\n"
+    # inside GitHub Actions no line of the report may act as a workflow command
+    out.write(printed(text, secrets.token_hex(16) if env.in_actions else None))
     return exit_code(verdict.decision, verdict.mode)

@@ -115,7 +115,7 @@ def open_store(
     path = choice.path if choice.path is not None else workspace / hist.file
     shown = str(choice.path) if choice.path is not None else hist.file
     seed = workspace / hist.seed if hist.seed else None
-    return FileStore(path, shown, seed=seed), []
+    return FileStore(path, shown, seed=seed, now=now), []
 
 
 def run_cache(store: HistoryStore | None, workspace: Path, policy: Policy) -> RunCacheStore:

@@ -12,6 +12,7 @@ Publishing failures are errors (exit code 4): the user asked for an issue and di
 from __future__ import annotations
 
 import argparse
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ from slo_gate.measurements import Problem
 from slo_gate.render.alert_issue import render_alert_body, render_alert_cleared
 from slo_gate.render.report_html import render_report_html
 from slo_gate.render.report_markdown import render_report_markdown
+from slo_gate.render.terminal import printed
 from slo_gate.report.build import ReportInput, ServerInput, build_report
 from slo_gate.report.periods import month_period, previous_period, window_period
 from slo_gate.report_model import IncidentIssueData, Period, Report
@@ -323,7 +325,8 @@ def run_report(args: ReportArgs, run: RunEnv, out: TextIO, clock: Clock) -> int:
     if args.html:
         write_output(args.html, render_report_html(report))
     if not (args.markdown or args.json or args.html):
-        out.write(markdown)
+        # inside GitHub Actions no line of it (code spans hold names as typed) may act as a command
+        out.write(printed(markdown, secrets.token_hex(16) if run.in_actions else None))
     else:
         statuses = ", ".join(f"{s.id} {s.status}" for s in report.performance.slos)
         out.write(f"SLO report {report.period.label}: {statuses}\n")

@@ -188,7 +188,7 @@ def _describe(
         if line is not None:
             break
     where = f"{source}:{line}" if line else source
-    if error["type"] == "extra_forbidden":
+    if error["type"] == "extra_forbidden" and loc:
         parent = _model_at(loc[:-1])
         text = f"{where}: unknown key '{key_path}'"
         if parent is not None:

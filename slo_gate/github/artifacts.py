@@ -10,6 +10,9 @@ The artifact was made by code from the pull request, so it is untrusted data:
 * only the expected flat file names are read; a member that tries a path escape (absolute,
   ``..``, backslashes, a symlink) or is encrypted or duplicated makes the whole artifact refused;
 * each member is read with a byte cap, whatever its header claims (zip bombs);
+* ``verdict.json`` must be present, at most ``MAX_VERDICT_BYTES``, and valid against the
+  ``Verdict`` model (``read_verdict``); otherwise an ``InputError`` (exit 2) says so — its
+  strings are still the fork's, and every renderer escapes them where it writes them;
 * the pull request is found through the API by the run's head SHA, never from the artifact.
 """
 
@@ -29,10 +32,12 @@ from urllib.parse import quote, urlparse
 import requests
 from github import GithubException
 from github.Repository import Repository
+from pydantic import ValidationError
 from requests import RequestException
 
 from slo_gate.errors import GitHubError, InputError
 from slo_gate.github.client import github_error
+from slo_gate.verdict import Verdict
 
 # What a corrupt or hostile zip raises from the standard library: bad deflate data
 # (zlib.error), an unknown or unsupported compression method (NotImplementedError), bad bzip2 /
@@ -55,6 +60,11 @@ _CORRUPT_OR_LARGE: tuple[type[Exception], ...] = (*_CORRUPT, zipfile.LargeZipFil
 MAX_ZIP_BYTES = 16 * 1024 * 1024
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
 DEFAULT_FILES = frozenset({"verdict.json", "report.md", "summary.md"})
+VERDICT_FILE = "verdict.json"
+#: a verdict is a few KB to a few MB (every failing test and file is listed)
+MAX_VERDICT_BYTES = 8 * 1024 * 1024
+#: validation errors named in the message (the rest are counted)
+_ERRORS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -328,6 +338,47 @@ def fetch_verdict_artifact(
             fix="upload the file written by the `json` input (e.g. verdict.json)",
         )
     return ArtifactFiles(artifact_id, name, files, ignored)
+
+
+def read_verdict(files: ArtifactFiles, run_id: int) -> Verdict:
+    """The artifact's ``verdict.json`` as a validated ``Verdict``.
+
+    A missing file, one over ``MAX_VERDICT_BYTES`` or one that is not a slo-gate verdict (bad
+    JSON, wrong types, unknown keys, another schema version) is an ``InputError`` naming the
+    artifact and the first problems — never an exception from the parser.
+    """
+    where = f"artifact {files.name!r} of run {run_id}"
+    fix = (
+        "upload the file written by `slo-gate check --json verdict.json` (the action's `json` "
+        "input) of the same slo-gate version, unchanged"
+    )
+    raw = files.files.get(VERDICT_FILE)
+    if raw is None:
+        held = ", ".join(sorted(files.files)) or "nothing slo-gate reads"
+        raise InputError(f"{where} holds no {VERDICT_FILE} (it holds {held})", fix=fix)
+    if len(raw) > MAX_VERDICT_BYTES:
+        raise InputError(
+            f"{VERDICT_FILE} in {where} is {len(raw):,} bytes (limit {MAX_VERDICT_BYTES:,})",
+            fix=fix,
+        )
+    try:
+        return Verdict.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        shown = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])[:120] or '(top level)'}: {e['msg']}"
+            for e in errors[:_ERRORS_SHOWN]
+        )
+        more = f" and {len(errors) - _ERRORS_SHOWN} more" if len(errors) > _ERRORS_SHOWN else ""
+        raise InputError(
+            f"{VERDICT_FILE} in {where} is not a valid slo-gate verdict "
+            f"({len(errors)} problem(s): {shown}{more})",
+            fix=fix,
+        ) from None
+    except (ValueError, RecursionError) as exc:  # pragma: no cover - pydantic wraps these
+        raise InputError(
+            f"{VERDICT_FILE} in {where} cannot be read ({type(exc).__name__})", fix=fix
+        ) from None
 
 
 # ---------------------------------------------------------------------------- the pull request

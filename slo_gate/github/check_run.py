@@ -17,7 +17,7 @@ from github.Repository import Repository
 from slo_gate.github.client import github_error
 from slo_gate.measurements import Annotation
 from slo_gate.render.escape import truncate_markdown
-from slo_gate.text import truncate_chars, truncate_utf8
+from slo_gate.text import clean_text, neutralise_bidi, no_astral, truncate_chars, truncate_utf8
 from slo_gate.verdict import Verdict
 
 CheckConclusion = Literal["success", "neutral", "failure"]
@@ -76,23 +76,28 @@ def _clean_path(path: str) -> str:
     return cleaned.lstrip("/") or "."
 
 
+def _text(text: str) -> str:
+    return no_astral(neutralise_bidi(clean_text(text)))
+
+
 def annotation_payload(annotation: Annotation) -> dict[str, str | int]:
     """One annotation as the Checks API wants it, within its limits.
 
     The message may not be empty (the API refuses it), lines start at 1 and end after start.
+    Its text is data: control, bidirectional and 4-byte characters do not reach GitHub.
     """
     start = max(1, annotation.start_line)
     end = max(start, annotation.end_line)
-    message = annotation.message or annotation.title or "(no message)"
+    message = _text(annotation.message or annotation.title or "(no message)")
     payload: dict[str, str | int] = {
-        "path": _clean_path(annotation.path),
+        "path": _clean_path(" ".join(_text(annotation.path).split())),
         "start_line": start,
         "end_line": end,
         "annotation_level": annotation.level,
         "message": truncate_utf8(message, ANNOTATION_MESSAGE_LIMIT, "…"),
     }
     if annotation.title:
-        payload["title"] = truncate_chars(" ".join(annotation.title.split()), 255, "…")
+        payload["title"] = truncate_chars(" ".join(_text(annotation.title).split()), 255, "…")
     return payload
 
 

@@ -65,7 +65,7 @@ def _lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None, bo
         yield number, line.rstrip(b"\r\n") if ended else line, ended
 
 
-def _as_utc(record: Record) -> Record:
+def as_utc(record: Record) -> Record:
     """A ``recorded_at`` without a UTC offset is read as UTC (older writers left it out)."""
     if record.recorded_at.tzinfo is None:
         return record.model_copy(update={"recorded_at": record.recorded_at.replace(tzinfo=UTC)})
@@ -157,7 +157,7 @@ class FileStore(HistoryStore):
                 if not line.strip():
                     continue
                 try:
-                    record = _as_utc(Record.model_validate_json(line.decode("utf-8")))
+                    record = as_utc(Record.model_validate_json(line.decode("utf-8")))
                 except (UnicodeDecodeError, ValidationError, ValueError, RecursionError):
                     if ended:
                         bad.append(number)
@@ -241,7 +241,7 @@ class FileStore(HistoryStore):
                 fix="make its folder writable, or pass --no-record",
             ) from None
         if self._records is not None:
-            self._records.append(_as_utc(record))
+            self._records.append(as_utc(record))
 
 
 def known_files(records: Sequence[Record]) -> dict[str, FileRecord]:

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from slo_gate.errors import HistoryError
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.history.file_store import CLOCK_SKEW, as_utc
 from slo_gate.history.run_cache import WorkflowCache, cache_file_name
 from slo_gate.history.store import HistoryStore
 from slo_gate.measurements import Problem
@@ -326,12 +327,20 @@ class GitHubBranchStore(HistoryStore):
         return f"{self.branch}:{path}" if path else f"{self.branch}:records/"
 
     def _parse(self, path: str, text: str) -> list[Record]:
+        """The records of one month file; records dated after this run (plus ``CLOCK_SKEW``)
+        are ignored with a notice, as in the file store, so they never become the baseline."""
         out: list[Record] = []
+        future: list[int] = []
+        now = self.now if self.now.tzinfo else self.now.replace(tzinfo=UTC)
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                out.append(Record.model_validate_json(line))
+                record = as_utc(Record.model_validate_json(line))
+                if record.recorded_at > now + CLOCK_SKEW:
+                    future.append(number)
+                else:
+                    out.append(record)
             except (ValidationError, ValueError) as exc:
                 self._problems.append(
                     Problem(
@@ -344,6 +353,19 @@ class GitHubBranchStore(HistoryStore):
                         source="history",
                     )
                 )
+        if future:
+            self._problems.append(
+                Problem(
+                    code="history-future-records",
+                    message=f"{len(future)} record(s) are dated after this run's time and were "
+                    f"ignored (first at line {future[0]}): the clock of the machine that wrote "
+                    "them was wrong",
+                    path=self._where(path),
+                    line=future[0],
+                    level="notice",
+                    source="history",
+                )
+            )
         return out
 
     def run_cache(self) -> BranchRunCache:

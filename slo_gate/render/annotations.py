@@ -5,6 +5,10 @@ line when the source is not in the workspace).
 Because everything comes from the verdict, ``mode: publish`` (which reads a fork's
 ``verdict.json``) annotates exactly what a same-repository pull request does.
 
+Every string of an annotation is data (in ``mode: publish`` the verdict is a fork's): titles,
+messages and paths are cleaned of control and bidirectional characters here, titles and paths
+kept to one line; the workflow-command writer (``gha``) then percent-escapes what it sends.
+
 Pure: the policy's key lines come in as a mapping from the loader.
 """
 
@@ -14,7 +18,14 @@ from collections.abc import Callable, Iterable
 
 from slo_gate.formatting import fmt_value
 from slo_gate.measurements import Annotation, TestFailure
-from slo_gate.text import ELLIPSIS, clean_text, no_astral, truncate_chars, truncate_utf8
+from slo_gate.text import (
+    ELLIPSIS,
+    clean_text,
+    neutralise_bidi,
+    no_astral,
+    truncate_chars,
+    truncate_utf8,
+)
 from slo_gate.verdict import Slo, Verdict
 
 #: GitHub's limits for one annotation
@@ -35,6 +46,26 @@ POLICY_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 LineOf = Callable[..., int | None]
+
+
+def _line(text: str) -> str:
+    """A title or a path: one line, no control, bidirectional or 4-byte characters."""
+    return no_astral(neutralise_bidi(clean_text(text).replace("\n", " ").replace("\t", " ")))
+
+
+def _body(text: str) -> str:
+    """A message: lines kept, no control, bidirectional or 4-byte characters."""
+    return no_astral(neutralise_bidi(clean_text(text)))
+
+
+def _safe(annotation: Annotation) -> Annotation:
+    return annotation.model_copy(
+        update={
+            "path": _line(annotation.path),
+            "title": truncate_chars(_line(annotation.title), MAX_TITLE_CHARS, ELLIPSIS),
+            "message": truncate_utf8(_body(annotation.message), MAX_MESSAGE_BYTES, ELLIPSIS),
+        }
+    )
 
 
 def _slo_message(slo: Slo) -> str:
@@ -85,7 +116,7 @@ def verdict_annotations(
         )
     if verdict.tests is not None:
         out.extend(failure_annotations(verdict.tests.failures))
-    return out
+    return [_safe(a) for a in out]
 
 
 def failure_annotations(failures: Iterable[TestFailure]) -> list[Annotation]:
@@ -106,11 +137,13 @@ def failure_annotation(failure: TestFailure) -> Annotation | None:
             body = f"(test file {failure.file} is not in the workspace)\n{body}"
     if not path:
         return None
-    return Annotation(
-        path=path,
-        start_line=max(1, line),
-        end_line=max(1, line),
-        level="warning" if failure.outcome == "flaky" else "failure",
-        title=truncate_chars(title, MAX_TITLE_CHARS, ELLIPSIS),
-        message=truncate_utf8(no_astral(body), MAX_MESSAGE_BYTES, ELLIPSIS),
+    return _safe(
+        Annotation(
+            path=path,
+            start_line=max(1, line),
+            end_line=max(1, line),
+            level="warning" if failure.outcome == "flaky" else "failure",
+            title=title,
+            message=body,
+        )
     )

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import re
 
-from slo_gate.text import cut_utf8, no_astral, strip_controls, truncate_utf8, utf8_len
+from slo_gate.text import (
+    cut_utf8,
+    neutralise_bidi,
+    no_astral,
+    strip_controls,
+    truncate_utf8,
+    utf8_len,
+)
 
 ZWSP = "\u200b"
 """Zero-width space: breaks ``@name`` and ``#123`` for GitHub's autolinker, invisible to readers."""
@@ -28,6 +35,12 @@ _HTML_COMMENT = re.compile(r"<(?=!--)|(?<=-)-(?=>)")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]")
 _BACKTICK_RUN = re.compile(r"`+")
 _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _chars(text: str) -> str:
+    """No terminal control characters and no bidirectional controls (which would reorder what
+    a reader sees, "Trojan Source"): the first step of every helper below."""
+    return neutralise_bidi(strip_controls(text))
 
 
 def neutralise_mentions(text: str) -> str:
@@ -50,7 +63,7 @@ def neutralise_html_comments(text: str) -> str:
 
 def html_text(text: str, *, issue_refs: bool = False) -> str:
     """Text for HTML (``<summary>``, ``<td>``, attribute values): entities, no mentions."""
-    escaped = "".join(_HTML_ENTITIES.get(c, c) for c in strip_controls(text))
+    escaped = "".join(_HTML_ENTITIES.get(c, c) for c in _chars(text))
     escaped = neutralise_mentions(escaped)
     return neutralise_issue_refs(escaped) if issue_refs else escaped
 
@@ -62,7 +75,7 @@ def md_text(text: str, *, issue_refs: bool = False) -> str:
     ``<!-- slo-gate:comment -->`` arrives as visible text and never as a comment. Line breaks
     become spaces (a newline could start a heading, a list or a table row).
     """
-    one_line = _LINE_BREAKS.sub(" ", strip_controls(text))
+    one_line = _LINE_BREAKS.sub(" ", _chars(text))
     # Quotes are not Markdown syntax: only &, < and > become entities (an entity's '#' would
     # be escaped below and show as "&\#39;").
     escaped = "".join(_MD_ENTITIES.get(c, c) for c in one_line)
@@ -94,7 +107,7 @@ def md_code(text: str, *, in_table: bool = False) -> str:
     Mentions are not linked inside code, and entities are not decoded there, so only line
     breaks (spaces), hidden-marker syntax and, inside a table, pipes need care.
     """
-    body = neutralise_html_comments(_LINE_BREAKS.sub(" ", strip_controls(text)))
+    body = neutralise_html_comments(_LINE_BREAKS.sub(" ", _chars(text)))
     if in_table:
         body = body.replace("|", "\\|")
     fence = _fence_for(body, 1)
@@ -109,7 +122,7 @@ def md_code(text: str, *, in_table: bool = False) -> str:
 
 def md_code_block(text: str, language: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside it."""
-    body = neutralise_html_comments(strip_controls(text).replace("\r\n", "\n").replace("\r", "\n"))
+    body = neutralise_html_comments(_chars(text).replace("\r\n", "\n").replace("\r", "\n"))
     fence = _fence_for(body, 3)
     info = re.sub(r"[^A-Za-z0-9_+-]", "", language)
     return f"{fence}{info}\n{body.rstrip(chr(10))}\n{fence}"
@@ -117,7 +130,7 @@ def md_code_block(text: str, language: str = "") -> str:
 
 def status_description(text: str, max_chars: int = 140) -> str:
     """A commit-status description: one line, no 4-byte Unicode, at most ``max_chars``."""
-    flat = " ".join(no_astral(strip_controls(text)).split())
+    flat = " ".join(no_astral(_chars(text)).split())
     if len(flat) <= max_chars:
         return flat
     return flat[: max_chars - 1].rstrip() + "…"

@@ -1,7 +1,10 @@
 """The verdict as Markdown: the job summary, the PR comment body and ``--markdown`` files.
 
-Every string that came from a build or a report (widget names, file names, messages) goes
-through ``escape`` so that it stays inside its table cell and mentions nobody.
+Every string in the verdict is data — in ``mode: publish`` the whole verdict comes from a fork's
+artifact — so each one (widget and file names, messages, and also SLO ids, units, windows,
+problem codes, library versions, override authors) goes through ``escape`` where it is written:
+it stays inside its table cell or line, becomes no HTML and mentions nobody. Only slo-gate's
+own words and numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from slo_gate.render.bundle_story import (
     over_sentence,
     sort_widgets,
 )
-from slo_gate.render.escape import md_code, md_table_cell
+from slo_gate.render.escape import md_code, md_table_cell, md_text
 from slo_gate.verdict import BundlesOut, Slo, TestsOut, Verdict
 
 
@@ -36,9 +39,19 @@ ICONS = {
 }
 
 
+def _cell(text: str) -> str:
+    return md_table_cell(text)
+
+
+def _value(value: float | None, unit: str) -> str:
+    """A number in its unit; the unit is data (a forged verdict may carry any string), and
+    escaping leaves the known units (``bytes``, ``ratio``, ``ms`` …) as they are."""
+    return fmt_value(value, md_text(unit))
+
+
 def _slo_row(slo: Slo) -> str:
-    target = fmt_value(slo.target, slo.unit) if slo.target is not None else "–"
-    warning = fmt_value(slo.warning, slo.unit) if slo.warning is not None else "–"
+    target = _value(slo.target, slo.unit) if slo.target is not None else "–"
+    warning = _value(slo.warning, slo.unit) if slo.warning is not None else "–"
     history = ""
     if slo.history is not None:
         p = f"P{slo.history.percentile * 100:g}"
@@ -51,13 +64,13 @@ def _slo_row(slo: Slo) -> str:
     if slo.budget is not None:
         budget = f"{slo.budget.consumed * 100:.1f} % consumed"
     cells = [
-        f"`{slo.id}`",
+        _code(slo.id),
         f"{ICONS[slo.status]} {slo.status}",
-        fmt_value(slo.value, slo.unit),
+        _value(slo.value, slo.unit),
         f"{slo.comparison} {target}",
         warning,
         str(slo.samples),
-        slo.window,
+        _cell(slo.window),
         md_table_cell(history or budget or slo.detail),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -119,8 +132,9 @@ def _bundles(b: BundlesOut, limit: float | None) -> list[str]:
     else:
         lines.append("No baseline record to compare with yet.")
     lines.append(
-        f"Sizes: {UNIT_RULE}. gzip: zlib {c.zlib_version} level {c.gzip_level}, gzip container; "
-        f"brotli {c.brotli_version} quality {c.brotli_quality}, window {c.brotli_window}. "
+        f"Sizes: {UNIT_RULE}. gzip: zlib {_cell(c.zlib_version)} level {c.gzip_level}, gzip "
+        f"container; brotli {_cell(c.brotli_version)} quality {c.brotli_quality}, window "
+        f"{c.brotli_window}. "
         f"{b.cached_files} unchanged file(s) taken from history."
     )
     return lines
@@ -161,7 +175,7 @@ def _budgets(slos: list[Slo]) -> list[str]:
         )
         alerts = "<br>".join(md_table_cell(f"{a.name}: {a.message}") for a in b.alerts) or "–"
         lines.append(
-            f"| `{slo.id}` | {consumed} | {remaining} | {burns} | "
+            f"| {_code(slo.id)} | {consumed} | {remaining} | {burns} | "
             f"{_duration(b.time_to_exhaustion_s)} | {alerts} |"
         )
     lines.append("")
@@ -271,7 +285,7 @@ def render_markdown(verdict: Verdict) -> str:
         for p in verdict.problems:
             where = f"{p.path}:{p.line}" if p.path and p.line else (p.path or "")
             lines.append(
-                f"- **{p.level}** `{p.code}`"
+                f"- **{p.level}** {_code(p.code)}"
                 + (f" {_code(where)}" if where else "")
                 + f": {md_table_cell(p.message)}"
             )

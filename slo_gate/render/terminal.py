@@ -1,4 +1,12 @@
-"""The verdict for a terminal: aligned plain-text tables, no colour codes from the data."""
+"""The verdict for a terminal: aligned plain-text tables, no colour codes from the data.
+
+Every string in the verdict is data (in ``mode: publish`` it all comes from a fork's artifact):
+each is written through ``text.visible`` — one line, control and bidirectional characters shown
+as ``?``, everything else exactly as it is, so a failing test id can be pasted into its runner.
+Outside GitHub Actions that is all. Inside, the command prints the report through ``printed``
+with a random token, which wraps it in the runner's ``::stop-commands::TOKEN`` … ``::TOKEN::``
+so that no line of it can act as a workflow command. Pure: the token comes in as an argument.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +21,16 @@ from slo_gate.render.bundle_story import (
     over_sentence,
     sort_widgets,
 )
+from slo_gate.text import stop_commands, visible
 from slo_gate.verdict import BundlesOut, Verdict
 
+_plain = visible
 
-def _plain(text: str) -> str:
-    """Untrusted text on one line, without control characters (no terminal escapes), and never
-    a workflow command: in a GitHub Actions log a line starting with ``::`` or ``##[`` would be
-    obeyed, and a widget name starts a table row."""
-    one_line = "".join(ch if ch.isprintable() else "?" for ch in text.replace("\n", " "))
-    return one_line.replace("::", ":\u200b:").replace("##[", "#\u200b#[")
+
+def printed(text: str, stop_token: str | None) -> str:
+    """Text as a command prints it: as it is outside GitHub Actions (``stop_token`` None);
+    inside, between ``::stop-commands::TOKEN`` and ``::TOKEN::``, characters unchanged."""
+    return text if stop_token is None else stop_commands(text, stop_token)
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:
@@ -96,12 +105,12 @@ def render_terminal(verdict: Verdict) -> str:
         lines += _story(b, limit)
         if b.baseline is not None:
             lines.append(
-                f"baseline: {b.baseline.commit[:12]} ({_plain(b.baseline.how)}), "
+                f"baseline: {_plain(b.baseline.commit[:12])} ({_plain(b.baseline.how)}), "
                 f"recorded {b.baseline.recorded_at:%Y-%m-%d %H:%M} UTC"
             )
         lines.append(
-            f"sizes: {UNIT_RULE}; gzip = zlib {b.compression.zlib_version} level "
-            f"{b.compression.gzip_level}; brotli {b.compression.brotli_version} quality "
+            f"sizes: {UNIT_RULE}; gzip = zlib {_plain(b.compression.zlib_version)} level "
+            f"{b.compression.gzip_level}; brotli {_plain(b.compression.brotli_version)} quality "
             f"{b.compression.brotli_quality}; {b.cached_files} file(s) from history"
         )
         lines.append("")
@@ -109,21 +118,22 @@ def render_terminal(verdict: Verdict) -> str:
         rows = [["SLO", "status", "value", "target", "n", "window", "note"]]
         for s in verdict.slos:
             note = ""
+            unit = _plain(s.unit)
             if s.history is not None:
                 note = (
                     f"P{s.history.percentile * 100:g} over 30 d: "
-                    f"{fmt_value(s.history.value, s.unit)} (n={s.history.samples})"
+                    f"{fmt_value(s.history.value, unit)} (n={s.history.samples})"
                 )
             elif s.budget is not None:
                 note = f"budget {s.budget.consumed * 100:.1f} % consumed"
             rows.append(
                 [
-                    s.id,
+                    _plain(s.id),
                     s.status,
-                    fmt_value(s.value, s.unit),
-                    f"{s.comparison} {fmt_value(s.target, s.unit)}",
+                    fmt_value(s.value, unit),
+                    f"{s.comparison} {fmt_value(s.target, unit)}",
                     str(s.samples),
-                    s.window,
+                    _plain(s.window),
                     _plain(note or s.detail),
                 ]
             )
@@ -147,7 +157,7 @@ def render_terminal(verdict: Verdict) -> str:
         lines.append("")
     for p in verdict.problems:
         where = f"{p.path}:{p.line}: " if p.path and p.line else (f"{p.path}: " if p.path else "")
-        lines.append(f"{p.level}: [{p.code}] {_plain(where + p.message)}")
+        lines.append(f"{p.level}: [{_plain(p.code)}] {_plain(where + p.message)}")
     if verdict.problems:
         lines.append("")
     for reason in verdict.reasons:

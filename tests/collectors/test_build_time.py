@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,3 +78,25 @@ def test_jobs_source_outside_actions_is_a_problem() -> None:
         BuildTimeSource(workflow="ci.yml", job="build"), workspace=Path(), run=RunRef()
     )
     assert m.seconds is None and m.problems[0].code == "build-time-no-run"
+
+
+def _file_problem(workspace: Path, name: str) -> str:
+    m = collect_build_time(BuildTimeSource(file=name), workspace=workspace)
+    assert m.seconds is None and m.source == "file"
+    [problem] = m.problems
+    assert problem.code == "build-time-bad-file" and problem.path == name
+    return problem.message
+
+
+def test_special_and_oversized_build_time_files_are_refused_not_read(tmp_path: Path) -> None:
+    """Issue 12: ``file: /dev/zero`` read forever; a FIFO blocked. Both are refused at once."""
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "big.json").write_text('{"seconds": 1, "pad": "' + "x" * 1_000_000 + '"}')
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    (tmp_path / "digits.json").write_text('{"seconds": ' + "9" * 5000 + "}")
+    assert "not a regular file" in _file_problem(tmp_path, "zero.json")
+    assert "not a regular file" in _file_problem(tmp_path, "pipe.json")
+    assert "larger than the limit of 1,000,000 bytes" in _file_problem(tmp_path, "big.json")
+    assert "build-time file" in _file_problem(tmp_path, "deep.json")
+    assert "unreadable value" in _file_problem(tmp_path, "digits.json")

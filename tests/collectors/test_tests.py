@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from slo_gate.collectors.tests import tally
+from slo_gate.collectors.tests import find, tally
 from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.collectors.tests.tally import glob_regex
 from slo_gate.config.policy import TestsPolicy
@@ -168,3 +169,36 @@ def test_visual_tags_match_both_spellings(tmp_path: Path) -> None:
 )
 def test_glob_regex(pattern: str, path: str, hit: bool) -> None:
     assert bool(glob_regex(pattern).match(path)) is hit
+
+
+def test_report_globs_walk_bounded_and_never_raise(tmp_path: Path) -> None:
+    """Issue 12: report globs used glob.glob(recursive=True) and Path.resolve(): a symlink loop
+    raised, a directory link to '.' made '**' run forever, a FIFO blocked the reader."""
+    xml = '<testsuite name="s"><testcase name="a"/></testsuite>'
+    ws = workspace(tmp_path, {"reports/a.xml": xml, "reports/deep/b.xml": xml})
+    reports = ws / "reports"
+    (reports / "loop.xml").symlink_to("loop.xml")
+    (reports / "up").symlink_to(".", target_is_directory=True)
+    (reports / "deep" / "again").symlink_to("..", target_is_directory=True)
+    os.mkfifo(reports / "pipe.xml")
+    report = collect_tests(TestsPolicy(), ws, ["reports/**/*.xml"], [])
+    assert report.files == ("reports/a.xml", "reports/deep/b.xml")
+    assert report.counts.total == 2
+    codes = sorted(p.code for p in report.problems)
+    assert codes == ["path-link-loop", "path-special-file"]
+    absolute = collect_tests(TestsPolicy(), ws, [str(ws / "reports" / "*.xml")], [])
+    assert absolute.files == ("reports/a.xml",)
+    assert sorted(p.code for p in absolute.problems) == codes  # the loop and the FIFO match too
+
+
+def test_report_globs_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    xml = '<testsuite name="s"><testcase name="a"/></testsuite>'
+    ws = workspace(tmp_path, {f"r/{n}.xml": xml for n in range(5)})
+    monkeypatch.setattr(find, "MAX_MATCHES", 3)
+    report = collect_tests(TestsPolicy(), ws, ["r/*.xml"], ["", "x\x00.json"])
+    assert report.counts.total == 3
+    assert sorted(p.code for p in report.problems) == [
+        "tests-bad-pattern",
+        "tests-bad-pattern",
+        "tests-too-many-reports",
+    ]

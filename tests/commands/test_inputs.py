@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from slo_gate.cli import main
-from slo_gate.commands.inputs import connection, shared_client
+from slo_gate.commands.inputs import StoreChoice, connection, open_store, shared_client
+from slo_gate.config.policy import Policy
 from slo_gate.github.client import Connection, GitHubClient, make_client
+from slo_gate.history.file_store import FileStore
+from slo_gate.records import Record
 from slo_gate.runenv import RunEnv
 from tests.fakes.github_server import State, make_run, serve
 
@@ -133,3 +136,19 @@ def test_one_client_per_process_built_on_first_use() -> None:
     assert built == [Connection("o/r", "ghs_input", "https://ghe.example.com/api/v3")]
     assert connection(run, token="").token is None  # an empty action input: no token
     assert connection(run, repository="x/y") == Connection("x/y", "ghs_env", run.api_url)
+
+
+def test_the_file_store_ignores_records_dated_after_the_runs_now(tmp_path: Path) -> None:
+    """Issue 12: the file store was built without ``now``, so a record two hours ahead of the
+    run (within 2200) was read and could become the baseline."""
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    history = tmp_path / "history.jsonl"
+    lines = [
+        Record(recorded_at=now - timedelta(days=1), commit="past").model_dump_json(),
+        Record(recorded_at=now + timedelta(hours=2), commit="ahead").model_dump_json(),
+    ]
+    history.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store, problems = open_store(Policy(), tmp_path, StoreChoice(path=history), RunEnv(), None, now)
+    assert problems == [] and isinstance(store, FileStore) and store.now == now
+    assert [r.commit for r in store.read()] == ["past"]
+    assert [p.code for p in store.problems] == ["history-future-records"]

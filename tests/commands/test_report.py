@@ -66,6 +66,17 @@ def test_without_output_files_the_markdown_goes_to_stdout(tmp_path: Path) -> Non
     assert out.getvalue().startswith("# SLO report: rolling 7d to 2026-11-01 00:00")
 
 
+def test_inside_actions_the_printed_markdown_is_inside_stop_commands(tmp_path: Path) -> None:
+    plain, wrapped = io.StringIO(), io.StringIO()
+    args = _args(tmp_path, window="7d", offline=True)
+    assert run_report(args, RunEnv(), plain, _never) == 0
+    assert run_report(args, RunEnv(in_actions=True), wrapped, _never) == 0
+    lines = wrapped.getvalue().splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) == 32 and lines[-1] == f"::{token}::"
+    assert "\n".join(lines[1:-1]) + "\n" == plain.getvalue()
+
+
 @pytest.mark.parametrize(
     ("kw", "message"),
     [

@@ -66,3 +66,11 @@ def test_a_policy_that_is_a_special_file_is_refused(tmp_path: Path) -> None:
     big.write_text("# " + "x" * (2 * 1024 * 1024) + "\n", "utf-8")
     with pytest.raises(PolicyError, match="larger than the limit"):
         load_policy(big, tmp_path)
+
+
+def test_an_unknown_key_with_a_bracket_is_a_policy_error() -> None:
+    """Found by the fuzz suite: the key 'a:[a' left no key path, and naming it raised
+    IndexError instead of a policy error."""
+    with pytest.raises(PolicyError) as caught:
+        parse_policy("a:[a:", "p.yml")
+    assert caught.value.render().startswith("error: p.yml is not a valid slo-gate policy")

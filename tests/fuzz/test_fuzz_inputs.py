@@ -29,6 +29,7 @@ from slo_gate.github.artifacts import extract_files
 from slo_gate.history.file_store import CLOCK_SKEW, FileStore
 from slo_gate.measurements import Problem
 from slo_gate.records import BundleRecord, Record, SizeRecord
+from tests.hostile import runner_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_POLICY = (ROOT / "docs" / "policy-example.yml").read_bytes()
@@ -78,7 +79,9 @@ def test_policy_loader_on_mutated_policies() -> None:
         try:
             parse_policy(text, "fuzz.yml")
         except PolicyError as error:
-            assert error.render().startswith("error: ")
+            rendered = error.render("f" * 32)
+            assert rendered.startswith(("error: ", "::stop-commands::"))
+            assert runner_commands(rendered) in ([], ["stop-commands", "resume"])
 
 
 YAML_BITS = st.sampled_from(
@@ -119,6 +122,7 @@ def test_policy_loader_on_generated_yaml(bits: list[str]) -> None:
         loaded = parse_policy("".join(bits), "fuzz.yml")
     except PolicyError as error:
         assert error.message
+        assert runner_commands(error.render("f" * 32)) in ([], ["stop-commands", "resume"])
     else:
         assert loaded.path == "fuzz.yml"
 

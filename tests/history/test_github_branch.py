@@ -147,6 +147,28 @@ def test_read_parses_months_and_reports_bad_lines_by_line_number() -> None:
 
 
 @responses.activate
+def test_records_from_the_future_are_ignored_and_naive_times_read_as_utc() -> None:
+    """Issue 12: a record dated in the year 9999 (or an hour past a wrong clock) must never
+    become the baseline; a record without a UTC offset must not break the sort."""
+    for month in ("2025-11", "2025-12"):
+        responses.get(f"{API}/contents/records/{month}.jsonl", status=404, json={})
+    naive = json.dumps({"recorded_at": "2026-01-20T10:00:00", "commit": "naive"})
+    ahead = rec("ahead", minutes=-180).model_dump_json()  # three hours after this run
+    skew = rec("skew", minutes=-30).model_dump_json()  # within the allowed clock skew
+    far = rec("abc").model_dump_json().replace("2026-01-20", "9999-01-20")
+    lines = [rec("old", 60).model_dump_json(), far, naive, ahead, skew]
+    responses.get(f"{API}/contents/{JAN}", json=content("\n".join(lines) + "\n"))
+    s = store(gh())
+    records = s.read()
+    assert [r.commit for r in records] == ["naive", "old", "skew"]
+    assert records[0].recorded_at.tzinfo is not None
+    assert [(p.code, p.line, p.level) for p in s.problems] == [
+        ("history-future-records", 2, "notice")
+    ]
+    assert "2 record(s)" in s.problems[0].message
+
+
+@responses.activate
 def test_409_conflict_rereads_merges_and_retries() -> None:
     theirs = rec("theirs", 5).model_dump_json() + "\n"
     mine = rec("mine")

@@ -18,9 +18,10 @@ from slo_gate.measurements import (
 from slo_gate.records import BundleRecord, Record, SizeRecord, WidgetRecord
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
-from slo_gate.render.terminal import render_terminal
+from slo_gate.render.terminal import printed, render_terminal
 from slo_gate.verdict import Verdict
 from tests.golden import check_golden
+from tests.hostile import BASE, runner_commands
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -124,7 +125,13 @@ def test_terminal_output_never_forms_a_workflow_command() -> None:
     assert v.bundles is not None
     hostile = v.bundles.widgets[0].model_copy(update={"name": "::add-mask::x\n::stop-commands::t"})
     bundles = v.bundles.model_copy(update={"widgets": [hostile, *v.bundles.widgets[1:]]})
-    text = render_terminal(v.model_copy(update={"bundles": bundles}))
-    for line in text.splitlines():
-        assert not line.lstrip().startswith(("::", "##["))
-    assert "add-mask" in text  # still shown, as text
+    report = render_terminal(v.model_copy(update={"bundles": bundles}))
+    # in GitHub Actions the command prints it inside stop-commands: nothing in it is obeyed
+    assert runner_commands(printed(report, "f" * 32)) == ["stop-commands", "resume"]
+    assert "::add-mask::x ::stop-commands::t" in report  # shown as typed, on one line
+
+
+def test_terminal_golden_with_a_failing_test_id_that_can_be_pasted() -> None:
+    text = render_terminal(Verdict.model_validate(BASE))
+    check_golden(GOLDEN / "verdict-tests.txt", text)
+    assert "failed: tests/test_cart.py::TestCart::test_total[2] (tests/test_cart.py:12)" in text

@@ -46,6 +46,7 @@ MAX_MESSAGE_CHARS = 16_000
 
 _ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]{1,1000})\]\]")
 _PLAYWRIGHT_FILE = re.compile(r"\.[cm]?[jt]sx?$")
+_LINE_AFTER_NAME = re.compile(r"[:(](\d{1,7})")
 _SKIPPED_STATUS = frozenset({"disabled", "notrun", "not run", "skipped", "suppressed"})
 
 
@@ -79,11 +80,18 @@ class _Suite:
     tests: int = 0
     failed: int = 0
     skipped: int = 0
+    plain_passed: int = 0
+    plain_skipped: int = 0
 
 
 @dataclass
 class JUnitFile:
-    """One JUnit report being read. Iterate ``cases()`` once; ``problems`` fills as it goes."""
+    """One JUnit report being read. Iterate ``cases()`` once; ``problems`` fills as it goes.
+
+    With ``cases(fold_plain=True)`` a *plain* test case (no child elements and no ``@`` in its
+    name: a pass or a status-attribute skip with no tag, ~97 % of a large report) is counted in
+    ``plain`` by (outcome, project) instead of being yielded; everything else is yielded.
+    """
 
     path: Path
     display: str
@@ -91,10 +99,11 @@ class JUnitFile:
     problems: list[Problem] = field(default_factory=list)
     cases_read: int = 0
     suites_read: int = 0
+    plain: dict[tuple[Outcome, str | None], int] = field(default_factory=dict)
     _stack: list[_Suite] = field(default_factory=list)
     _playwright: bool = False
 
-    def cases(self) -> Iterator[JUnitCase]:
+    def cases(self, *, fold_plain: bool = False) -> Iterator[JUnitCase]:
         """Stream the test cases; a bad file ends the stream with a problem, never an exception."""
         try:
             prologue = xmlsafe.read_prologue(
@@ -126,7 +135,7 @@ class JUnitFile:
                     tags=("testcase", "testsuite", "testsuites"),
                     huge_tree=prologue.huge_tree,
                 )
-                yield from self._stream(events)
+                yield from self._stream(events, fold_plain)
         except etree.XMLSyntaxError as err:
             problem = xmlsafe.syntax_problem(
                 err, self.display, SOURCE, huge_tree=prologue.huge_tree
@@ -141,37 +150,76 @@ class JUnitFile:
             )
         except OSError as err:
             self.problems.append(_unreadable(self.display, err))
+        finally:
+            for suite in self._stack:  # a file cut short: its open suites' plain cases count
+                self._flush_plain(suite)
 
-    def _stream(self, events: Iterator[tuple[str, Any]]) -> Iterator[JUnitCase]:
+    def _flush_plain(self, suite: _Suite) -> None:
+        plain = self.plain
+        if suite.plain_passed:
+            key: tuple[Outcome, str | None] = ("passed", suite.project)
+            plain[key] = plain.get(key, 0) + suite.plain_passed
+        if suite.plain_skipped:
+            key = ("skipped", suite.project)
+            plain[key] = plain.get(key, 0) + suite.plain_skipped
+        suite.plain_passed = suite.plain_skipped = 0
+
+    def _stream(self, events: Iterator[tuple[str, Any]], fold_plain: bool) -> Iterator[JUnitCase]:
+        # The hot loop: one pass per element, locals only, no object for a plain case.
         stack = self._stack
         top: Any = None
         suite: _Suite | None = None
-        for _event, elem in events:
-            parent = elem.getparent()
-            if elem.tag == "testcase":
-                if parent is not top or suite is None:
-                    self._enter(parent)
-                    top = parent
-                    suite = stack[-1]
-                case = self._case(elem, suite)
-                suite.tests += 1
-                outcome = case.outcome
-                if outcome != "passed":
-                    if outcome == "failed" or outcome == "errored":
-                        suite.failed += 1
-                    elif outcome == "skipped":
-                        suite.skipped += 1
-                self.cases_read += 1
-                yield case
-            else:
-                self._leave(elem)
-                top = stack[-1].elem if stack else None
-                suite = stack[-1] if stack else None
-            # Drop what has been read: the element's content and its earlier siblings.
-            elem.clear()
-            if parent is not None:
-                while elem.getprevious() is not None:
-                    del parent[0]
+        skipped_status = _SKIPPED_STATUS
+        read = self.cases_read
+        try:
+            for _event, elem in events:
+                parent = elem.getparent()
+                if elem.tag == "testcase":
+                    if parent is not top or suite is None:
+                        self._enter(parent)
+                        top = parent
+                        suite = stack[-1]
+                    suite.tests += 1
+                    read += 1
+                    if len(elem) == 0:
+                        # no result elements: passed, or skipped by a status attribute
+                        get = elem.get
+                        status, result = get("status"), get("result")
+                        skipped = (status is not None and status.lower() in skipped_status) or (
+                            result is not None and result.lower() in skipped_status
+                        )
+                        if skipped:
+                            suite.skipped += 1
+                        if fold_plain and "@" not in (get("name") or ""):
+                            if skipped:
+                                suite.plain_skipped += 1
+                            else:
+                                suite.plain_passed += 1
+                        else:
+                            self.cases_read = read
+                            yield _plain_case(elem, suite, skipped)
+                    else:
+                        case = _rich_case(
+                            elem, suite, elem.get("name") or "", elem.get("classname") or ""
+                        )
+                        outcome = case.outcome
+                        if outcome == "failed" or outcome == "errored":
+                            suite.failed += 1
+                        elif outcome == "skipped":
+                            suite.skipped += 1
+                        self.cases_read = read
+                        yield case
+                else:
+                    self._leave(elem)
+                    top = stack[-1].elem if stack else None
+                    suite = stack[-1] if stack else None
+                # Drop what has been read: the element's content and its earlier siblings.
+                elem.clear()
+                if parent is not None:
+                    while elem.getprevious() is not None:
+                        del parent[0]
+        finally:
+            self.cases_read = read
 
     # ------------------------------------------------------------------ suites
 
@@ -205,6 +253,7 @@ class JUnitFile:
         """A suite (or the root) ended: compare its declared counts with its cases."""
         if self._stack and self._stack[-1].elem is elem:
             suite = self._stack.pop()
+            self._flush_plain(suite)
             if self._stack:  # the parent is open too: nested counts add up
                 outer = self._stack[-1]
                 outer.tests += suite.tests
@@ -250,29 +299,24 @@ class JUnitFile:
 
     # ------------------------------------------------------------------ cases
 
-    def _case(self, elem: Any, suite: _Suite) -> JUnitCase:
-        get = elem.get
-        if len(elem) == 0:
-            # The common case (a passing test, ~97 % of a real report): no result elements.
-            status, result = get("status"), get("result")
-            skipped = (status is not None and status.lower() in _SKIPPED_STATUS) or (
-                result is not None and result.lower() in _SKIPPED_STATUS
-            )
-            return JUnitCase(
-                suite.name,
-                get("classname") or "",
-                get("name") or "",
-                "skipped" if skipped else "passed",
-                suite.project,
-                get("file") or suite.file,
-                None,
-                "",
-                (),
-                1,
-                elem.sourceline,
-                suite.file,
-            )
-        return _rich_case(elem, suite, get("name") or "", get("classname") or "")
+
+def _plain_case(elem: Any, suite: _Suite, skipped: bool) -> JUnitCase:
+    """A test case with no child elements (no result in junitparser's model)."""
+    get = elem.get
+    return JUnitCase(
+        suite.name,
+        get("classname") or "",
+        get("name") or "",
+        "skipped" if skipped else "passed",
+        suite.project,
+        get("file") or suite.file,
+        None,
+        "",
+        (),
+        1,
+        elem.sourceline,
+        suite.file,
+    )
 
 
 def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase:
@@ -361,8 +405,15 @@ def _line_in_text(text: str, file: str | None) -> int | None:
     base = file.replace("\\", "/").rsplit("/", 1)[-1]
     if not base:
         return None
-    match = re.search(re.escape(base) + r"[:(](\d{1,7})", text)
-    return int(match.group(1)) if match else None
+    # A plain substring search finds each occurrence of the name; one pattern compiled once
+    # checks what follows it (compiling "<name>[:(]digits" per failing case filled re's cache).
+    start = text.find(base)
+    while start >= 0:
+        match = _LINE_AFTER_NAME.match(text, start + len(base))
+        if match:
+            return int(match.group(1))
+        start = text.find(base, start + 1)
+    return None
 
 
 def _int_attr(elem: Any, name: str) -> int | None:

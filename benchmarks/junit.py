@@ -137,7 +137,7 @@ def generate_whole(path: Path, cases: int, *, failing: float, seed: int = 7) -> 
     files first (node_modules frames) and then the test's own file.
     """
     rnd = random.Random(seed)
-    per = 1000
+    per = min(1000, cases)
     with path.open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n')
         for s in range(max(1, cases // per)):
@@ -212,10 +212,14 @@ def whole(cases: int, repeat: int) -> None:
                 "--no-record", "--quiet", "--commit", "0" * 40, "--branch", "main",
             ]  # fmt: skip
             run_process(check_argv, work)  # compile and cache the bytecode once
-            floors, checks = [], []
+            tiny = work / "junit-tiny.xml"
+            generate_whole(tiny, 1, failing=0.0)
+            tiny_argv = [*check_argv[:5], tiny.name, *check_argv[6:]]
+            floors, checks, starts = [], [], []
             for _ in range(repeat):
                 floors.append(run_process(floor_argv, work))
                 checks.append(run_process(check_argv, work))
+                starts.append(run_process(tiny_argv, work))
             f_s = statistics.median(r["seconds"] for r in floors)
             c_s = statistics.median(r["seconds"] for r in checks)
             ratios = [c["seconds"] / f["seconds"] for f, c in zip(floors, checks, strict=True)]
@@ -232,6 +236,11 @@ def whole(cases: int, repeat: int) -> None:
             c_cpu = statistics.median(r["cpu"] for r in checks)
             print(f"  CPU seconds (median): floor {f_cpu:.2f}, slo-gate {c_cpu:.2f}, "
                   f"ratio {c_cpu / f_cpu:.2f}x")  # fmt: skip
+            s_s = statistics.median(r["seconds"] for r in starts)
+            s_cpu = statistics.median(r["cpu"] for r in starts)
+            print(f"  start-up (the same check on a 1-case report): median {s_s:.2f} s, "
+                  f"CPU {s_cpu:.2f} s; without it: {(c_s - s_s) / f_s:.2f}x wall, "
+                  f"{(c_cpu - s_cpu) / f_cpu:.2f}x CPU")  # fmt: skip
             print(f"  ratio of medians {c_s / f_s:.2f}x (pairs {min(ratios):.2f}-"
                   f"{max(ratios):.2f}x; target <= {target}x), peak RSS {peak:.0f} MB "
                   "(target < 100 MB)")  # fmt: skip

@@ -319,8 +319,88 @@ def _plain_case(elem: Any, suite: _Suite, skipped: bool) -> JUnitCase:
     )
 
 
-def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase:
-    """A test case with child elements: let junitparser say what its results are."""
+#: junitparser's final results (``TestCase.result``) and xunit2's interim ones
+_FINAL_TAGS = frozenset({"failure", "error", "skipped"})
+_INTERIM_TAGS = frozenset({"rerunFailure", "rerunError", "flakyFailure", "flakyError"})
+
+#: (outcome, the result element shown or None, its message, interim results, system-out text)
+_Results = tuple[Outcome, Any, str, int, str]
+
+
+def _rich_case(
+    elem: Any, suite: _Suite, name: str, classname: str, *, direct: bool = True
+) -> JUnitCase:
+    """A test case with child elements: its results as junitparser reads them.
+
+    A case without interim results (no rerun or flaky attempts: nearly every failing case) is
+    read ``direct``ly from the elements, the way junitparser reads them (results among all
+    descendants in document order, ``message`` attribute and text, the first ``<system-out>``
+    child); anything else goes through junitparser itself. A test compares the two.
+    """
+    results = _direct_results(elem) if direct else None
+    if results is None:
+        results = _junitparser_results(elem)
+    outcome, shown, message, interim, out = results
+    file = elem.get("file") or suite.file
+    line: int | None = None
+    if shown is not None:
+        file = file or shown.get("file")
+        line = _int_attr(shown, "line")
+    if line is None and message:
+        # the test's own file: an attribute, else a suite or class named after it (Playwright,
+        # vitest); the first "<file>:<line>" of it in the message is where the test failed
+        for candidate in (file, suite.name, classname):
+            line = _line_in_text(message, candidate)
+            if line is not None:
+                break
+    if line is None:
+        line = _int_attr(elem, "line")
+        if line is not None and suite.pytest:
+            line += 1  # pytest writes the 0-based line of the test function
+    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
+    return JUnitCase(
+        suite=suite.name,
+        classname=classname,
+        name=name,
+        outcome=outcome,
+        project=suite.project,
+        file=file,
+        line=line,
+        message=message,
+        attachments=attachments,
+        attempts=1 + interim,
+        report_line=elem.sourceline,
+        suite_file=suite.file,
+    )
+
+
+def _direct_results(elem: Any) -> _Results | None:
+    """Final results only, read from the elements; ``None`` when there are interim ones."""
+    error = failure = None
+    skipped = False
+    for node in elem.iter():
+        tag = node.tag
+        if tag in _FINAL_TAGS:
+            if tag == "error":
+                error = node if error is None else error
+            elif tag == "failure":
+                failure = node if failure is None else failure
+            else:
+                skipped = True
+        elif tag in _INTERIM_TAGS:
+            return None
+    shown = error if error is not None else failure
+    outcome: Outcome = "errored" if error is not None else "failed"
+    if shown is None:
+        status = (elem.get("status") or "").lower()
+        outcome = "skipped" if skipped or status in _SKIPPED_STATUS else "passed"
+    message = _join_message(shown.get("message"), shown.text) if shown is not None else ""
+    out = elem.find("system-out")
+    return outcome, shown, message, 0, (out.text if out is not None else None) or ""
+
+
+def _junitparser_results(elem: Any) -> _Results:
+    """Let junitparser say what the results are (interim results: reruns, flaky attempts)."""
     case = XTestCase.fromelem(elem)  # type: ignore[no-untyped-call]
     finals = list(case.result)
     interim = list(case.interim_result)
@@ -340,56 +420,29 @@ def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase
     else:
         status = (elem.get("status") or "").lower()
         outcome, shown = ("skipped" if status in _SKIPPED_STATUS else "passed"), None
-    file = elem.get("file") or suite.file
     message = ""
-    line: int | None = None
     if shown is not None:
         message = _message(shown)
-        result_file = shown._elem.get("file")
-        file = file or result_file
-        line = _int_attr(shown._elem, "line")
         if interim and outcome != "flaky":
             message = f"{message}\n(after {len(interim)} rerun(s))" if message else message
-    if line is None and message:
-        # the test's own file: an attribute, else a suite or class named after it (Playwright,
-        # vitest); the first "<file>:<line>" of it in the message is where the test failed
-        for candidate in (file, suite.name, classname):
-            line = _line_in_text(message, candidate)
-            if line is not None:
-                break
-    if line is None:
-        line = _int_attr(elem, "line")
-        if line is not None and suite.pytest:
-            line += 1  # pytest writes the 0-based line of the test function
-    out = case.system_out or ""
-    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
-    return JUnitCase(
-        suite=suite.name,
-        classname=classname,
-        name=name,
-        outcome=outcome,
-        project=suite.project,
-        file=file,
-        line=line,
-        message=message,
-        attachments=attachments,
-        attempts=1 + len(interim),
-        report_line=elem.sourceline,
-        suite_file=suite.file,
-    )
+    shown_elem = shown._elem if shown is not None else None
+    return outcome, shown_elem, message, len(interim), case.system_out or ""
 
 
 def _message(result: Any) -> str:
     """A result's message attribute and body (or its ``<stackTrace>``), bounded."""
-    parts: list[str] = []
-    msg = result.message
-    if isinstance(msg, str) and msg.strip():
-        parts.append(msg.strip())
     text = result.text
     if not (isinstance(text, str) and text.strip()) and isinstance(
         result, FlakyFailure | FlakyError | RerunFailure | RerunError
     ):
         text = result.stack_trace
+    return _join_message(result.message, text)
+
+
+def _join_message(msg: Any, text: Any) -> str:
+    parts: list[str] = []
+    if isinstance(msg, str) and msg.strip():
+        parts.append(msg.strip())
     if isinstance(text, str) and text.strip() and text.strip() not in parts:
         parts.append(text.strip("\n").rstrip())
     joined = "\n".join(parts)

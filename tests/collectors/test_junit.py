@@ -445,3 +445,49 @@ def test_counting_plain_cases_in_bulk_keeps_projects_tags_skips_and_cut_files(
         ("passed", "firefox"): 1,
     }
     assert junit.cases_read == 5
+
+
+_SHAPES = [
+    '<failure message="m">a.py:3 boom</failure>',
+    '<failure message="same">same</failure><system-out>[[ATTACHMENT|x.png]]</system-out>',
+    '<error message="e1"/><failure message="f"/><error message="e2" file="b.py" line="9"/>',
+    '<skipped message="later"/><system-out>out</system-out><system-out>second</system-out>',
+    "<system-out><failure>nested in output</failure></system-out>",
+    "<properties><property name='a' value='b'/></properties>",
+    "<system-err>only stderr</system-err>",
+    '<failure line="x" file="">\n\n  trace a.py(12)\n</failure><skipped/>',
+    '<failure message="   ">' + "y" * 20_000 + "</failure>",
+    '<rerunFailure message="r">a.py:4</rerunFailure><failure message="f"/>',
+    '<flakyFailure message="fl"><stackTrace>a.py:5</stackTrace></flakyFailure>',
+]
+
+
+@pytest.mark.parametrize("status", ["", ' status="notrun"'])
+@pytest.mark.parametrize("shape", _SHAPES)
+def test_results_read_directly_equal_junitparsers_reading(shape: str, status: str) -> None:
+    from lxml import etree
+
+    from slo_gate.collectors.junit import _rich_case, _Suite
+
+    elem = etree.fromstring(
+        f'<testcase name="t" classname="a.py" line="2"{status}>{shape}</testcase>'
+    )
+    suite = _Suite(elem=None, name="a.py", project="p", file=None, pytest=True)
+    direct = _rich_case(elem, suite, "t", "a.py")
+    assert direct == _rich_case(elem, suite, "t", "a.py", direct=False)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.xml"))
+)
+def test_results_read_directly_equal_junitparsers_on_real_reports(name: str) -> None:
+    from lxml import etree
+
+    from slo_gate.collectors.junit import _rich_case, _Suite
+
+    suite = _Suite(elem=None, name="s.spec.ts", project=None, file="f.py", pytest=False)
+    cases = [c for c in etree.parse(str(FIXTURES / name)).iter("testcase") if len(c)]
+    assert cases
+    for elem in cases:
+        args = (elem, suite, elem.get("name") or "", elem.get("classname") or "")
+        assert _rich_case(*args) == _rich_case(*args, direct=False)

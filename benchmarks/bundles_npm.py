@@ -146,6 +146,14 @@ def compare(npm: Path, repeat: int) -> None:
         (ws / "policy.yml").write_text(_POLICY, encoding="utf-8")
         raw = sum(f.stat().st_size for f in files)
         print(f"widgets: {len(WIDGETS)}, files: {len(files)}, raw bytes: {raw:,}")
+        largest = max(files, key=lambda f: f.stat().st_size)
+        data = largest.read_bytes()
+        start = time.perf_counter()
+        brotli_size(data)
+        gzip_size(data)
+        alone = time.perf_counter() - start
+        print(f"largest file {largest.name} ({len(data):,} bytes) alone: {alone:.2f} s of "
+              "zlib-9 + brotli-11 (a floor for any cold run: one file is one stream)")  # fmt: skip
         reference = [sys.executable, "-c", _REFERENCE, *map(str, files)]
         base = [slo_gate, "check", "--config", "policy.yml", "--commit", "a" * 40]
         base += ["--branch", "main", "--quiet"]

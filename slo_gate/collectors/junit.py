@@ -1,12 +1,10 @@
 """Streaming JUnit XML reader: one ``JUnitCase`` per ``<testcase>``, memory bounded.
 
-junitparser is the project's JUnit library, but its ``JUnitXml.fromfile`` builds the whole tree
-(1.6 GB for a 1,000,000-case report). Here lxml's ``iterparse`` (hardened, see ``xmlsafe``)
-streams the file; each ``<testcase>`` element that carries results is wrapped in junitparser's
-xunit2 ``TestCase`` (``fromelem``) so that what counts as a failure, an error, a skip or a
-flaky/rerun attempt is junitparser's reading, and then the element is cleared and removed.
-A test case with no child elements has no result in junitparser's model (``is_passed``), so it
-is taken as passed without building the wrapper: 97 % of a large report takes this path.
+lxml's ``iterparse`` (hardened, see ``xmlsafe``) streams the file (junitparser's ``fromfile``
+takes 1.6 GB for 1,000,000 cases). What counts as a failure, error, skip or flaky attempt is
+junitparser's reading: cases with rerun/flaky attempts are wrapped in its xunit2 ``TestCase``,
+other cases with results are read from their elements the same way (a test compares the two),
+and a case with no child elements (97 % of a large report) passes unless a status skips it.
 
 Flavours understood: ``<testsuites>`` and bare ``<testsuite>`` roots; nested suites; pytest
 (xunit1 ``file``/``line``, xunit2); jest-junit; vitest; mocha/Cypress (``file`` on suites);
@@ -171,15 +169,20 @@ class JUnitFile:
         suite: _Suite | None = None
         skipped_status = _SKIPPED_STATUS
         read = self.cases_read
+        tests = passed = 0  # cases and plain passes of ``suite`` not yet added to it
         try:
             for _event, elem in events:
                 parent = elem.getparent()
                 if elem.tag == "testcase":
                     if parent is not top or suite is None:
+                        if suite is not None:
+                            suite.tests += tests
+                            suite.plain_passed += passed
+                        tests = passed = 0
                         self._enter(parent)
                         top = parent
                         suite = stack[-1]
-                    suite.tests += 1
+                    tests += 1
                     read += 1
                     if len(elem) == 0:
                         # no result elements: passed, or skipped by a status attribute
@@ -194,7 +197,7 @@ class JUnitFile:
                             if skipped:
                                 suite.plain_skipped += 1
                             else:
-                                suite.plain_passed += 1
+                                passed += 1
                         else:
                             self.cases_read = read
                             yield _plain_case(elem, suite, skipped)
@@ -210,6 +213,10 @@ class JUnitFile:
                         self.cases_read = read
                         yield case
                 else:
+                    if suite is not None:
+                        suite.tests += tests
+                        suite.plain_passed += passed
+                    tests = passed = 0
                     self._leave(elem)
                     top = stack[-1].elem if stack else None
                     suite = stack[-1] if stack else None
@@ -220,6 +227,9 @@ class JUnitFile:
                         del parent[0]
         finally:
             self.cases_read = read
+            if suite is not None:
+                suite.tests += tests
+                suite.plain_passed += passed
 
     # ------------------------------------------------------------------ suites
 
@@ -268,9 +278,9 @@ class JUnitFile:
         self._check_counts(elem, suite)
 
     def _check_counts(self, elem: Any, suite: _Suite) -> None:
-        declared_tests = _int_attr(elem, "tests")
-        declared_bad = _sum_attrs(elem, ("failures", "errors"))
-        declared_skipped = _int_attr(elem, "skipped")
+        declared_tests = xmlsafe.int_attr(elem, "tests")
+        declared_bad = xmlsafe.sum_attrs(elem, ("failures", "errors"))
+        declared_skipped = xmlsafe.int_attr(elem, "skipped")
         diffs: list[str] = []
         if declared_tests is not None and declared_tests != suite.tests:
             diffs.append(f"tests={declared_tests} but lists {suite.tests} test case(s)")
@@ -345,7 +355,7 @@ def _rich_case(
     line: int | None = None
     if shown is not None:
         file = file or shown.get("file")
-        line = _int_attr(shown, "line")
+        line = xmlsafe.int_attr(shown, "line")
     if line is None and message:
         # the test's own file: an attribute, else a suite or class named after it (Playwright,
         # vitest); the first "<file>:<line>" of it in the message is where the test failed
@@ -354,7 +364,7 @@ def _rich_case(
             if line is not None:
                 break
     if line is None:
-        line = _int_attr(elem, "line")
+        line = xmlsafe.int_attr(elem, "line")
         if line is not None and suite.pytest:
             line += 1  # pytest writes the 0-based line of the test function
     attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
@@ -467,23 +477,6 @@ def _line_in_text(text: str, file: str | None) -> int | None:
             return int(match.group(1))
         start = text.find(base, start + 1)
     return None
-
-
-def _int_attr(elem: Any, name: str) -> int | None:
-    raw = elem.get(name)
-    if raw is None:
-        return None
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-def _sum_attrs(elem: Any, names: tuple[str, ...]) -> int | None:
-    values = [_int_attr(elem, n) for n in names]
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
 
 
 def _unreadable(display: str, err: OSError) -> Problem:

@@ -136,8 +136,9 @@ def compare(npm: Path, repeat: int) -> None:
 
     blob = (npm / "node_modules" / LIBRARIES["chart"]).read_bytes()
     for fn in (gzip_size, brotli_size):
-        overlap, share = gil_check(fn, blob)
-        print(f"GIL check {fn.__name__}: overlap {overlap:.2f}, wall {share:.2f} of serial")
+        stop, share = gil_check(fn, blob)
+        print(f"GIL check {fn.__name__}: a Python thread stopped for {stop:.2f} of the call "
+              f"(0 = released, 1 = held); wall {share:.2f} of serial")  # fmt: skip
     slo_gate = str(Path(sys.executable).with_name("slo-gate"))
     size_limit = npm / "node_modules" / ".bin" / "size-limit"
     with tempfile.TemporaryDirectory() as tmp:

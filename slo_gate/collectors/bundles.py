@@ -4,7 +4,7 @@ Each unique file is read and hashed once, however many widgets load it, and each
 content is compressed once (two names with the same bytes share the work). Files whose content
 hash appears in the history keep their recorded sizes instead of being compressed again. The
 rest are compressed on a thread pool: zlib and brotli release the GIL, so both cores work
-(``benchmarks/bundles.py`` checks that two calls on two threads overlap in time). Jobs are
+(``benchmarks/bundles.py`` checks that a call never stops a Python thread). Jobs are
 scheduled largest first so the cores finish together (brotli-11 of a large file is the long
 pole), and small files are batched into one job each way so they do not drown in per-job
 overhead.

@@ -13,17 +13,30 @@ temporary folder and prints slo-gate's time as a ratio of
 Each measurement runs in its own interpreter, so the peak RSS printed is that run's alone
 (``resource.getrusage``).
 
-Usage: ``PYTHONPATH=. python benchmarks/junit.py [--cases N] [--naive-small]``.
+``--whole`` measures whole processes instead, on two more reports of the same size: an all-pass
+one, and a failure-heavy one where 1 % of the cases fail with multi-line stack traces that name
+the test's file and line (the realistic case: each failure's line is searched in its trace).
+``slo-gate check --junit FILE`` (start-up, policy, collection, evaluation, rendering) is timed
+against a whole ``python -c`` process running the iterparse floor loop, which counts outcomes.
+The two alternate ``--repeat`` times (default 3) and the medians are compared; peak RSS comes
+from ``os.wait4``. Targets: <= 1.5x on the failure-heavy report, <= 1.3x on the all-pass one,
+< 100 MB.
+
+Usage: ``PYTHONPATH=. python benchmarks/junit.py [--cases N] [--naive-small]`` or
+``python benchmarks/junit.py --whole [--cases N] [--repeat 3]`` (with slo-gate installed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +115,138 @@ def generate(path: Path, cases: int, seed: int = 42) -> None:
         out.write("</testsuites>\n")
 
 
+#: the floor as a whole process: stream, count outcomes, clear
+_FLOOR_PROCESS = """
+import sys
+from lxml import etree
+counts = {}
+for _e, el in etree.iterparse(sys.argv[1], events=("end",), tag="testcase"):
+    kind = el[0].tag if len(el) else "passed"
+    counts[kind] = counts.get(kind, 0) + 1
+    el.clear()
+    while el.getprevious() is not None:
+        del el.getparent()[0]
+print(sum(counts.values()), counts)
+"""
+
+
+def generate_whole(path: Path, cases: int, *, failing: float, seed: int = 7) -> None:
+    """Jest/Playwright-like cases in suites of 1000, ``failing`` of them with stack traces.
+
+    A failure has no ``line`` attribute, so its line is found in the trace, which names other
+    files first (node_modules frames) and then the test's own file.
+    """
+    rnd = random.Random(seed)
+    per = min(1000, cases)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n')
+        for s in range(max(1, cases // per)):
+            spec = f"tests/area_{s % 40:02d}/feature_{s:05d}.spec.ts"
+            out.write(
+                f'  <testsuite name="{spec}" tests="{per}" hostname="runner-1" '
+                'timestamp="2024-05-01T10:00:00">\n'
+            )
+            for c in range(per):
+                head = (
+                    f'    <testcase classname="feature {s:05d}" '
+                    f'name="renders widget state number {c:04d} [param-{c % 7}]" '
+                    f'time="0.{c % 1000:03d}" file="{spec}"'
+                )
+                if rnd.random() < failing:
+                    line = 10 + c
+                    out.write(
+                        head + '>\n      <failure message="expect(received).toBe(expected)" '
+                        'type="AssertionError">Error: expect(received).toBe(expected)\n\n'
+                        "Expected: 2\nReceived: 1\n\n"
+                        "    at Object.toBe (node_modules/expect/build/index.js:218:22)\n"
+                        "    at step (node_modules/@playwright/test/lib/runner.js:1204:13)\n"
+                        f"    at Context.&lt;anonymous&gt; ({spec}:{line}:17)\n"
+                        "    at callFn (node_modules/mocha/lib/runnable.js:366:21)\n"
+                        f"    at processTicksAndRejections (node:internal/process/task_queues:95:5)"
+                        "</failure>\n    </testcase>\n"
+                    )
+                else:
+                    out.write(head + "/>\n")
+            out.write("  </testsuite>\n")
+        out.write("</testsuites>\n")
+
+
+def process_env(tmp: Path) -> dict[str, str]:
+    """The environment of the timed processes: bytecode cached (outside the repository), as an
+    installed package has it, even where PYTHONDONTWRITEBYTECODE is set in the shell."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    return env
+
+
+def run_process(argv: list[str], cwd: Path) -> dict[str, float]:
+    """Wall time, CPU time and peak RSS of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=process_env(cwd)
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read() if proc.stderr else b""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return {
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def whole(cases: int, repeat: int) -> None:
+    slo_gate = Path(sys.executable).with_name("slo-gate")
+    print(f"load average before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for label, failing, target in (("failure-heavy", 0.01, 1.5), ("all-pass", 0.0, 1.3)):
+            report = work / f"junit-{label}.xml"
+            generate_whole(report, cases, failing=failing)
+            floor_argv = [sys.executable, "-c", _FLOOR_PROCESS, str(report)]
+            check_argv = [
+                str(slo_gate), "check", "--workspace", str(work), "--junit", report.name,
+                "--no-record", "--quiet", "--commit", "0" * 40, "--branch", "main",
+            ]  # fmt: skip
+            run_process(check_argv, work)  # compile and cache the bytecode once
+            tiny = work / "junit-tiny.xml"
+            generate_whole(tiny, 1, failing=0.0)
+            tiny_argv = [*check_argv[:5], tiny.name, *check_argv[6:]]
+            floors, checks, starts = [], [], []
+            for _ in range(repeat):
+                floors.append(run_process(floor_argv, work))
+                checks.append(run_process(check_argv, work))
+                starts.append(run_process(tiny_argv, work))
+            f_s = statistics.median(r["seconds"] for r in floors)
+            c_s = statistics.median(r["seconds"] for r in checks)
+            ratios = [c["seconds"] / f["seconds"] for f, c in zip(floors, checks, strict=True)]
+            peak = max(r["peak_mb"] for r in checks)
+            print(f"{label}: {cases:,} cases, {report.stat().st_size / 1e6:.0f} MB")
+            f_runs = ", ".join(f"{r['seconds']:.2f}" for r in floors)
+            c_runs = ", ".join(f"{r['seconds']:.2f}" for r in checks)
+            f_peak = max(r["peak_mb"] for r in floors)
+            print(f"  floor process (iterparse, count outcomes): median {f_s:.2f} s ({f_runs}), "
+                  f"{f_peak:.0f} MB")  # fmt: skip
+            print(f"  slo-gate check --junit:                    median {c_s:.2f} s ({c_runs}), "
+                  f"{peak:.0f} MB")  # fmt: skip
+            f_cpu = statistics.median(r["cpu"] for r in floors)
+            c_cpu = statistics.median(r["cpu"] for r in checks)
+            print(f"  CPU seconds (median): floor {f_cpu:.2f}, slo-gate {c_cpu:.2f}, "
+                  f"ratio {c_cpu / f_cpu:.2f}x")  # fmt: skip
+            s_s = statistics.median(r["seconds"] for r in starts)
+            s_cpu = statistics.median(r["cpu"] for r in starts)
+            print(f"  start-up (the same check on a 1-case report): median {s_s:.2f} s, "
+                  f"CPU {s_cpu:.2f} s; without it: {(c_s - s_s) / f_s:.2f}x wall, "
+                  f"{(c_cpu - s_cpu) / f_cpu:.2f}x CPU")  # fmt: skip
+            print(f"  ratio of medians {c_s / f_s:.2f}x (pairs {min(ratios):.2f}-"
+                  f"{max(ratios):.2f}x; target <= {target}x), peak RSS {peak:.0f} MB "
+                  "(target < 100 MB)")  # fmt: skip
+            report.unlink()
+
+
 def run(kind: str, path: Path) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(path), _RUNNERS[kind]],
@@ -119,7 +264,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--naive-small", action="store_true")
+    parser.add_argument("--whole", action="store_true", help="whole processes, two reports")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.whole:
+        whole(args.cases, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "junit-big.xml"
         generate(big, args.cases)

@@ -1,12 +1,10 @@
 """Streaming JUnit XML reader: one ``JUnitCase`` per ``<testcase>``, memory bounded.
 
-junitparser is the project's JUnit library, but its ``JUnitXml.fromfile`` builds the whole tree
-(1.6 GB for a 1,000,000-case report). Here lxml's ``iterparse`` (hardened, see ``xmlsafe``)
-streams the file; each ``<testcase>`` element that carries results is wrapped in junitparser's
-xunit2 ``TestCase`` (``fromelem``) so that what counts as a failure, an error, a skip or a
-flaky/rerun attempt is junitparser's reading, and then the element is cleared and removed.
-A test case with no child elements has no result in junitparser's model (``is_passed``), so it
-is taken as passed without building the wrapper: 97 % of a large report takes this path.
+lxml's ``iterparse`` (hardened, see ``xmlsafe``) streams the file (junitparser's ``fromfile``
+takes 1.6 GB for 1,000,000 cases). What counts as a failure, error, skip or flaky attempt is
+junitparser's reading: cases with rerun/flaky attempts are wrapped in its xunit2 ``TestCase``,
+other cases with results are read from their elements the same way (a test compares the two),
+and a case with no child elements (97 % of a large report) passes unless a status skips it.
 
 Flavours understood: ``<testsuites>`` and bare ``<testsuite>`` roots; nested suites; pytest
 (xunit1 ``file``/``line``, xunit2); jest-junit; vitest; mocha/Cypress (``file`` on suites);
@@ -46,6 +44,7 @@ MAX_MESSAGE_CHARS = 16_000
 
 _ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]{1,1000})\]\]")
 _PLAYWRIGHT_FILE = re.compile(r"\.[cm]?[jt]sx?$")
+_LINE_AFTER_NAME = re.compile(r"[:(](\d{1,7})")
 _SKIPPED_STATUS = frozenset({"disabled", "notrun", "not run", "skipped", "suppressed"})
 
 
@@ -79,11 +78,18 @@ class _Suite:
     tests: int = 0
     failed: int = 0
     skipped: int = 0
+    plain_passed: int = 0
+    plain_skipped: int = 0
 
 
 @dataclass
 class JUnitFile:
-    """One JUnit report being read. Iterate ``cases()`` once; ``problems`` fills as it goes."""
+    """One JUnit report being read. Iterate ``cases()`` once; ``problems`` fills as it goes.
+
+    With ``cases(fold_plain=True)`` a *plain* test case (no child elements and no ``@`` in its
+    name: a pass or a status-attribute skip with no tag, ~97 % of a large report) is counted in
+    ``plain`` by (outcome, project) instead of being yielded; everything else is yielded.
+    """
 
     path: Path
     display: str
@@ -91,10 +97,11 @@ class JUnitFile:
     problems: list[Problem] = field(default_factory=list)
     cases_read: int = 0
     suites_read: int = 0
+    plain: dict[tuple[Outcome, str | None], int] = field(default_factory=dict)
     _stack: list[_Suite] = field(default_factory=list)
     _playwright: bool = False
 
-    def cases(self) -> Iterator[JUnitCase]:
+    def cases(self, *, fold_plain: bool = False) -> Iterator[JUnitCase]:
         """Stream the test cases; a bad file ends the stream with a problem, never an exception."""
         try:
             prologue = xmlsafe.read_prologue(
@@ -126,7 +133,7 @@ class JUnitFile:
                     tags=("testcase", "testsuite", "testsuites"),
                     huge_tree=prologue.huge_tree,
                 )
-                yield from self._stream(events)
+                yield from self._stream(events, fold_plain)
         except etree.XMLSyntaxError as err:
             problem = xmlsafe.syntax_problem(
                 err, self.display, SOURCE, huge_tree=prologue.huge_tree
@@ -141,37 +148,88 @@ class JUnitFile:
             )
         except OSError as err:
             self.problems.append(_unreadable(self.display, err))
+        finally:
+            for suite in self._stack:  # a file cut short: its open suites' plain cases count
+                self._flush_plain(suite)
 
-    def _stream(self, events: Iterator[tuple[str, Any]]) -> Iterator[JUnitCase]:
+    def _flush_plain(self, suite: _Suite) -> None:
+        plain = self.plain
+        if suite.plain_passed:
+            key: tuple[Outcome, str | None] = ("passed", suite.project)
+            plain[key] = plain.get(key, 0) + suite.plain_passed
+        if suite.plain_skipped:
+            key = ("skipped", suite.project)
+            plain[key] = plain.get(key, 0) + suite.plain_skipped
+        suite.plain_passed = suite.plain_skipped = 0
+
+    def _stream(self, events: Iterator[tuple[str, Any]], fold_plain: bool) -> Iterator[JUnitCase]:
+        # The hot loop: one pass per element, locals only, no object for a plain case.
         stack = self._stack
         top: Any = None
         suite: _Suite | None = None
-        for _event, elem in events:
-            parent = elem.getparent()
-            if elem.tag == "testcase":
-                if parent is not top or suite is None:
-                    self._enter(parent)
-                    top = parent
-                    suite = stack[-1]
-                case = self._case(elem, suite)
-                suite.tests += 1
-                outcome = case.outcome
-                if outcome != "passed":
-                    if outcome == "failed" or outcome == "errored":
-                        suite.failed += 1
-                    elif outcome == "skipped":
-                        suite.skipped += 1
-                self.cases_read += 1
-                yield case
-            else:
-                self._leave(elem)
-                top = stack[-1].elem if stack else None
-                suite = stack[-1] if stack else None
-            # Drop what has been read: the element's content and its earlier siblings.
-            elem.clear()
-            if parent is not None:
-                while elem.getprevious() is not None:
-                    del parent[0]
+        skipped_status = _SKIPPED_STATUS
+        read = self.cases_read
+        tests = passed = 0  # cases and plain passes of ``suite`` not yet added to it
+        try:
+            for _event, elem in events:
+                parent = elem.getparent()
+                if elem.tag == "testcase":
+                    if parent is not top or suite is None:
+                        if suite is not None:
+                            suite.tests += tests
+                            suite.plain_passed += passed
+                        tests = passed = 0
+                        self._enter(parent)
+                        top = parent
+                        suite = stack[-1]
+                    tests += 1
+                    read += 1
+                    if len(elem) == 0:
+                        # no result elements: passed, or skipped by a status attribute
+                        get = elem.get
+                        status, result = get("status"), get("result")
+                        skipped = (status is not None and status.lower() in skipped_status) or (
+                            result is not None and result.lower() in skipped_status
+                        )
+                        if skipped:
+                            suite.skipped += 1
+                        if fold_plain and "@" not in (get("name") or ""):
+                            if skipped:
+                                suite.plain_skipped += 1
+                            else:
+                                passed += 1
+                        else:
+                            self.cases_read = read
+                            yield _plain_case(elem, suite, skipped)
+                    else:
+                        case = _rich_case(
+                            elem, suite, elem.get("name") or "", elem.get("classname") or ""
+                        )
+                        outcome = case.outcome
+                        if outcome == "failed" or outcome == "errored":
+                            suite.failed += 1
+                        elif outcome == "skipped":
+                            suite.skipped += 1
+                        self.cases_read = read
+                        yield case
+                else:
+                    if suite is not None:
+                        suite.tests += tests
+                        suite.plain_passed += passed
+                    tests = passed = 0
+                    self._leave(elem)
+                    top = stack[-1].elem if stack else None
+                    suite = stack[-1] if stack else None
+                # Drop what has been read: the element's content and its earlier siblings.
+                elem.clear()
+                if parent is not None:
+                    while elem.getprevious() is not None:
+                        del parent[0]
+        finally:
+            self.cases_read = read
+            if suite is not None:
+                suite.tests += tests
+                suite.plain_passed += passed
 
     # ------------------------------------------------------------------ suites
 
@@ -205,6 +263,7 @@ class JUnitFile:
         """A suite (or the root) ended: compare its declared counts with its cases."""
         if self._stack and self._stack[-1].elem is elem:
             suite = self._stack.pop()
+            self._flush_plain(suite)
             if self._stack:  # the parent is open too: nested counts add up
                 outer = self._stack[-1]
                 outer.tests += suite.tests
@@ -219,9 +278,9 @@ class JUnitFile:
         self._check_counts(elem, suite)
 
     def _check_counts(self, elem: Any, suite: _Suite) -> None:
-        declared_tests = _int_attr(elem, "tests")
-        declared_bad = _sum_attrs(elem, ("failures", "errors"))
-        declared_skipped = _int_attr(elem, "skipped")
+        declared_tests = xmlsafe.int_attr(elem, "tests")
+        declared_bad = xmlsafe.sum_attrs(elem, ("failures", "errors"))
+        declared_skipped = xmlsafe.int_attr(elem, "skipped")
         diffs: list[str] = []
         if declared_tests is not None and declared_tests != suite.tests:
             diffs.append(f"tests={declared_tests} but lists {suite.tests} test case(s)")
@@ -250,33 +309,108 @@ class JUnitFile:
 
     # ------------------------------------------------------------------ cases
 
-    def _case(self, elem: Any, suite: _Suite) -> JUnitCase:
-        get = elem.get
-        if len(elem) == 0:
-            # The common case (a passing test, ~97 % of a real report): no result elements.
-            status, result = get("status"), get("result")
-            skipped = (status is not None and status.lower() in _SKIPPED_STATUS) or (
-                result is not None and result.lower() in _SKIPPED_STATUS
-            )
-            return JUnitCase(
-                suite.name,
-                get("classname") or "",
-                get("name") or "",
-                "skipped" if skipped else "passed",
-                suite.project,
-                get("file") or suite.file,
-                None,
-                "",
-                (),
-                1,
-                elem.sourceline,
-                suite.file,
-            )
-        return _rich_case(elem, suite, get("name") or "", get("classname") or "")
+
+def _plain_case(elem: Any, suite: _Suite, skipped: bool) -> JUnitCase:
+    """A test case with no child elements (no result in junitparser's model)."""
+    get = elem.get
+    return JUnitCase(
+        suite.name,
+        get("classname") or "",
+        get("name") or "",
+        "skipped" if skipped else "passed",
+        suite.project,
+        get("file") or suite.file,
+        None,
+        "",
+        (),
+        1,
+        elem.sourceline,
+        suite.file,
+    )
 
 
-def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase:
-    """A test case with child elements: let junitparser say what its results are."""
+#: junitparser's final results (``TestCase.result``) and xunit2's interim ones
+_FINAL_TAGS = frozenset({"failure", "error", "skipped"})
+_INTERIM_TAGS = frozenset({"rerunFailure", "rerunError", "flakyFailure", "flakyError"})
+
+#: (outcome, the result element shown or None, its message, interim results, system-out text)
+_Results = tuple[Outcome, Any, str, int, str]
+
+
+def _rich_case(
+    elem: Any, suite: _Suite, name: str, classname: str, *, direct: bool = True
+) -> JUnitCase:
+    """A test case with child elements: its results as junitparser reads them.
+
+    A case without interim results (no rerun or flaky attempts: nearly every failing case) is
+    read ``direct``ly from the elements, the way junitparser reads them (results among all
+    descendants in document order, ``message`` attribute and text, the first ``<system-out>``
+    child); anything else goes through junitparser itself. A test compares the two.
+    """
+    results = _direct_results(elem) if direct else None
+    if results is None:
+        results = _junitparser_results(elem)
+    outcome, shown, message, interim, out = results
+    file = elem.get("file") or suite.file
+    line: int | None = None
+    if shown is not None:
+        file = file or shown.get("file")
+        line = xmlsafe.int_attr(shown, "line")
+    if line is None and message:
+        # the test's own file: an attribute, else a suite or class named after it (Playwright,
+        # vitest); the first "<file>:<line>" of it in the message is where the test failed
+        for candidate in (file, suite.name, classname):
+            line = _line_in_text(message, candidate)
+            if line is not None:
+                break
+    if line is None:
+        line = xmlsafe.int_attr(elem, "line")
+        if line is not None and suite.pytest:
+            line += 1  # pytest writes the 0-based line of the test function
+    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
+    return JUnitCase(
+        suite=suite.name,
+        classname=classname,
+        name=name,
+        outcome=outcome,
+        project=suite.project,
+        file=file,
+        line=line,
+        message=message,
+        attachments=attachments,
+        attempts=1 + interim,
+        report_line=elem.sourceline,
+        suite_file=suite.file,
+    )
+
+
+def _direct_results(elem: Any) -> _Results | None:
+    """Final results only, read from the elements; ``None`` when there are interim ones."""
+    error = failure = None
+    skipped = False
+    for node in elem.iter():
+        tag = node.tag
+        if tag in _FINAL_TAGS:
+            if tag == "error":
+                error = node if error is None else error
+            elif tag == "failure":
+                failure = node if failure is None else failure
+            else:
+                skipped = True
+        elif tag in _INTERIM_TAGS:
+            return None
+    shown = error if error is not None else failure
+    outcome: Outcome = "errored" if error is not None else "failed"
+    if shown is None:
+        status = (elem.get("status") or "").lower()
+        outcome = "skipped" if skipped or status in _SKIPPED_STATUS else "passed"
+    message = _join_message(shown.get("message"), shown.text) if shown is not None else ""
+    out = elem.find("system-out")
+    return outcome, shown, message, 0, (out.text if out is not None else None) or ""
+
+
+def _junitparser_results(elem: Any) -> _Results:
+    """Let junitparser say what the results are (interim results: reruns, flaky attempts)."""
     case = XTestCase.fromelem(elem)  # type: ignore[no-untyped-call]
     finals = list(case.result)
     interim = list(case.interim_result)
@@ -296,56 +430,29 @@ def _rich_case(elem: Any, suite: _Suite, name: str, classname: str) -> JUnitCase
     else:
         status = (elem.get("status") or "").lower()
         outcome, shown = ("skipped" if status in _SKIPPED_STATUS else "passed"), None
-    file = elem.get("file") or suite.file
     message = ""
-    line: int | None = None
     if shown is not None:
         message = _message(shown)
-        result_file = shown._elem.get("file")
-        file = file or result_file
-        line = _int_attr(shown._elem, "line")
         if interim and outcome != "flaky":
             message = f"{message}\n(after {len(interim)} rerun(s))" if message else message
-    if line is None and message:
-        # the test's own file: an attribute, else a suite or class named after it (Playwright,
-        # vitest); the first "<file>:<line>" of it in the message is where the test failed
-        for candidate in (file, suite.name, classname):
-            line = _line_in_text(message, candidate)
-            if line is not None:
-                break
-    if line is None:
-        line = _int_attr(elem, "line")
-        if line is not None and suite.pytest:
-            line += 1  # pytest writes the 0-based line of the test function
-    out = case.system_out or ""
-    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
-    return JUnitCase(
-        suite=suite.name,
-        classname=classname,
-        name=name,
-        outcome=outcome,
-        project=suite.project,
-        file=file,
-        line=line,
-        message=message,
-        attachments=attachments,
-        attempts=1 + len(interim),
-        report_line=elem.sourceline,
-        suite_file=suite.file,
-    )
+    shown_elem = shown._elem if shown is not None else None
+    return outcome, shown_elem, message, len(interim), case.system_out or ""
 
 
 def _message(result: Any) -> str:
     """A result's message attribute and body (or its ``<stackTrace>``), bounded."""
-    parts: list[str] = []
-    msg = result.message
-    if isinstance(msg, str) and msg.strip():
-        parts.append(msg.strip())
     text = result.text
     if not (isinstance(text, str) and text.strip()) and isinstance(
         result, FlakyFailure | FlakyError | RerunFailure | RerunError
     ):
         text = result.stack_trace
+    return _join_message(result.message, text)
+
+
+def _join_message(msg: Any, text: Any) -> str:
+    parts: list[str] = []
+    if isinstance(msg, str) and msg.strip():
+        parts.append(msg.strip())
     if isinstance(text, str) and text.strip() and text.strip() not in parts:
         parts.append(text.strip("\n").rstrip())
     joined = "\n".join(parts)
@@ -361,25 +468,15 @@ def _line_in_text(text: str, file: str | None) -> int | None:
     base = file.replace("\\", "/").rsplit("/", 1)[-1]
     if not base:
         return None
-    match = re.search(re.escape(base) + r"[:(](\d{1,7})", text)
-    return int(match.group(1)) if match else None
-
-
-def _int_attr(elem: Any, name: str) -> int | None:
-    raw = elem.get(name)
-    if raw is None:
-        return None
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-def _sum_attrs(elem: Any, names: tuple[str, ...]) -> int | None:
-    values = [_int_attr(elem, n) for n in names]
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
+    # A plain substring search finds each occurrence of the name; one pattern compiled once
+    # checks what follows it (compiling "<name>[:(]digits" per failing case filled re's cache).
+    start = text.find(base)
+    while start >= 0:
+        match = _LINE_AFTER_NAME.match(text, start + len(base))
+        if match:
+            return int(match.group(1))
+        start = text.find(base, start + 1)
+    return None
 
 
 def _unreadable(display: str, err: OSError) -> Problem:

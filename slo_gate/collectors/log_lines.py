@@ -219,30 +219,32 @@ def _location(value: Any, known: dict[str, int], default: int) -> int:
 # ----------------------------------------------------------------------------- counting
 
 
-def _take(
+def _parse(p: Parsers, row: dict[str, Any], default_location: int) -> tuple[float, bool, int, int]:
+    """One line's time, success, latency in µs (-1: none) and location; raises ``Bad``."""
+    ts = p.timestamp(row.get(p.ts))
+    ok = p.success(row.get(p.ok))
+    raw_latency = row.get(p.latency)
+    if raw_latency is None or raw_latency == "":
+        if ok:  # a failed request may have no latency (it never answered)
+            raise Bad("missing latency")
+        latency = -1
+    else:
+        latency = _latency_us(raw_latency, p.latency_scale)
+    where = _location(row.get(p.location), p.locations, default_location) if latency >= 0 else 0
+    return ts, ok, latency, where
+
+
+def _count(
     acc: Accumulator,
-    p: Parsers,
     stats: FileStats,
     path: str,
     lineno: int,
-    row: dict[str, Any],
-    default_location: int,
+    ts: float,
+    ok: bool,
+    latency: int,
+    where: int,
 ) -> None:
-    """Count one request (or one bad / ignored line) into the accumulator."""
-    try:
-        ts = p.timestamp(row.get(p.ts))
-        ok = p.success(row.get(p.ok))
-        raw_latency = row.get(p.latency)
-        if raw_latency is None or raw_latency == "":
-            if ok:  # a failed request may have no latency (it never answered)
-                raise Bad("missing latency")
-            latency = -1
-        else:
-            latency = _latency_us(raw_latency, p.latency_scale)
-        where = _location(row.get(p.location), p.locations, default_location) if latency >= 0 else 0
-    except Bad as bad:
-        stats.bad.add(path, lineno, bad.args[0])
-        return
+    """Count one parsed request into one window (or note it as after now / before the window)."""
     if ts > acc.now_f:
         stats.future.add(path, lineno, "timestamp after now")
         return
@@ -265,11 +267,39 @@ def _take(
         digest.n += 1
 
 
+def _take(
+    accs: list[Accumulator],
+    p: Parsers,
+    stats: list[FileStats],
+    path: str,
+    lineno: int,
+    row: dict[str, Any],
+    default_location: int,
+) -> None:
+    """Parse one line once and count it into every window (one ``FileStats`` per window)."""
+    try:
+        ts, ok, latency, where = _parse(p, row, default_location)
+    except Bad as bad:
+        _bad(stats, path, lineno, bad.args[0])
+        return
+    if len(accs) == 1:
+        _count(accs[0], stats[0], path, lineno, ts, ok, latency, where)
+        return
+    for acc, window_stats in zip(accs, stats, strict=True):
+        _count(acc, window_stats, path, lineno, ts, ok, latency, where)
+
+
+def _bad(stats: list[FileStats], path: str, lineno: int, reason: str) -> None:
+    for window_stats in stats:
+        window_stats.bad.add(path, lineno, reason)
+
+
 def read_jsonl(
-    stream: IO[bytes], acc: Accumulator, p: Parsers, path: str, default_location: int
-) -> FileStats:
-    """Count a JSON-lines stream; a line over ``MAX_LINE_BYTES`` is a bad line (never held)."""
-    stats = FileStats()
+    stream: IO[bytes], accs: list[Accumulator], p: Parsers, path: str, default_location: int
+) -> list[FileStats]:
+    """Count a JSON-lines stream into every window in one pass (one ``FileStats`` per window);
+    a line over ``MAX_LINE_BYTES`` is a bad line (never held)."""
+    stats = [FileStats() for _ in accs]
     loads = _loads
     lines = 0
     chunks = iter(partial(stream.readline, MAX_LINE_BYTES), b"")  # no Python frame per line
@@ -279,7 +309,7 @@ def read_jsonl(
                 if rest.endswith(b"\n"):
                     break
             lines += 1
-            stats.bad.add(path, lineno, "line too long")
+            _bad(stats, path, lineno, "line too long")
             continue
         if raw.isspace():
             continue
@@ -287,34 +317,35 @@ def read_jsonl(
         try:
             row = loads(raw)
         except (ValueError, RecursionError):
-            stats.bad.add(path, lineno, "not JSON")
+            _bad(stats, path, lineno, "not JSON")
             continue
         if type(row) is not dict:
-            stats.bad.add(path, lineno, "not a JSON object")
+            _bad(stats, path, lineno, "not a JSON object")
             continue
-        _take(acc, p, stats, path, lineno, row, default_location)
-    stats.lines = lines
+        _take(accs, p, stats, path, lineno, row, default_location)
+    for window_stats in stats:
+        window_stats.lines = lines
     return stats
 
 
 def read_csv(
-    stream: IO[bytes], acc: Accumulator, p: Parsers, path: str, default_location: int
-) -> tuple[FileStats, list[Problem]]:
-    """CSV with a header row; the mapped fields are column names."""
-    stats = FileStats()
+    stream: IO[bytes], accs: list[Accumulator], p: Parsers, path: str, default_location: int
+) -> tuple[list[FileStats], list[Problem]]:
+    """CSV with a header row; the mapped fields are column names. One pass for every window."""
+    stats = [FileStats() for _ in accs]
     # closing the wrapper closes the stream too; the caller's `with` tolerates that
     with io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="") as text:
-        problems = _count_csv(csv.reader(text), acc, p, path, default_location, stats)
+        problems = _count_csv(csv.reader(text), accs, p, path, default_location, stats)
     return stats, problems
 
 
 def _count_csv(
     reader: _csv.Reader,
-    acc: Accumulator,
+    accs: list[Accumulator],
     p: Parsers,
     path: str,
     default_location: int,
-    stats: FileStats,
+    stats: list[FileStats],
 ) -> list[Problem]:
     """Count the rows of a CSV reader; a header without the mapped columns is a problem."""
     try:
@@ -339,24 +370,27 @@ def _count_csv(
                 source=SOURCE,
             )
         )
+    lines = 0
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error:
-            stats.lines += 1
-            stats.bad.add(path, reader.line_num, "CSV field too long or quote never closed")
+            lines += 1
+            _bad(stats, path, reader.line_num, "CSV field too long or quote never closed")
             problems.append(_csv_problem(path, reader.line_num))
             break
         lineno = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        stats.lines += 1
+        lines += 1
         if len(row) != len(columns):
-            stats.bad.add(path, lineno, "wrong number of columns")
+            _bad(stats, path, lineno, "wrong number of columns")
             continue
-        _take(acc, p, stats, path, lineno, dict(zip(columns, row, strict=True)), default_location)
+        _take(accs, p, stats, path, lineno, dict(zip(columns, row, strict=True)), default_location)
+    for window_stats in stats:
+        window_stats.lines = lines
     return problems
 
 

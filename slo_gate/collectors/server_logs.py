@@ -19,6 +19,7 @@ import csv
 import gzip
 import math
 import zlib
+from collections.abc import Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -273,52 +274,76 @@ def collect_server_logs(
     options: ServerLogOptions | None = None,
 ) -> ServerMeasurement:
     """Read every log file of ``policy.logs`` and count the budget window ending at ``now``."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware (UTC)")
+    return collect_server_windows(policy, [(budget, now)], workspace, options)[0]
+
+
+def collect_server_windows(
+    policy: ServerPolicy,
+    windows: Sequence[tuple[BudgetPolicy, datetime]],
+    workspace: Path,
+    options: ServerLogOptions | None = None,
+) -> list[ServerMeasurement]:
+    """One pass over the logs for several windows (``budget.window`` seconds ending at ``now``).
+
+    Each line is parsed once and counted into every window's buckets and latency digest, so
+    each measurement is exactly what ``collect_server_logs`` returns for that window alone.
+    """
+    if not windows:
+        return []
+    for _budget, now in windows:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware (UTC)")
     options = options or ServerLogOptions.from_policy(policy)
-    acc = _accumulator(policy, budget, now, options.bucket_s)
+    accs = [_accumulator(policy, budget, now, options.bucket_s) for budget, now in windows]
+    labels = [f"{budget.window / 86400:g} d" for budget, _now in windows]
     p = _parsers(policy, options)
-    window = f"{budget.window / 86400:g} d"
-    files, problems = find_logs(policy.logs, workspace)
+    files, found = find_logs(policy.logs, workspace)
     if not policy.logs:
-        problems.append(
+        found.append(
             _problem(
                 "server-logs-none",
                 "no server log is configured; fix: set server.logs to globs of the request logs",
                 None,
             )
         )
-    total = FileStats()
+    problems = [list(found) for _ in windows]
+    totals = [FileStats() for _ in windows]
     root = workspace.resolve()
     for path in files:
         rel = path.relative_to(root).as_posix()
         try:
             if log_format(path, options.format) == "jsonl":
                 with open_log(path) as stream:
-                    stats = read_jsonl(stream, acc, p, rel, _file_location(rel, options))
+                    stats = read_jsonl(stream, accs, p, rel, _file_location(rel, options))
             else:
                 with open_log(path) as stream:
-                    stats, header = read_csv(stream, acc, p, rel, _file_location(rel, options))
-                problems.extend(header)
+                    stats, header = read_csv(stream, accs, p, rel, _file_location(rel, options))
+                for window_problems in problems:
+                    window_problems.extend(header)
         except (OSError, EOFError, gzip.BadGzipFile, zlib.error, csv.Error) as error:
-            problems.append(
-                _problem(
-                    "server-logs-unreadable",
-                    f"{rel} could not be read "
-                    f"({type(error).__name__}); fix: check the file and its permissions",
-                    rel,
-                )
+            unreadable = _problem(
+                "server-logs-unreadable",
+                f"{rel} could not be read "
+                f"({type(error).__name__}); fix: check the file and its permissions",
+                rel,
             )
+            for window_problems in problems:
+                window_problems.append(unreadable)
             continue
-        problems.extend(_file_problems(rel, stats, p, window))
-        total.lines += stats.lines
-        total.requests += stats.requests
-        total.bad.update(stats.bad)
-        total.future.update(stats.future)
-        total.outside.update(stats.outside)
-    return _measurement(
-        acc, options, [path.relative_to(root).as_posix() for path in files], total, problems
-    )
+        for window_stats, total, window_problems, label in zip(
+            stats, totals, problems, labels, strict=True
+        ):
+            window_problems.extend(_file_problems(rel, window_stats, p, label))
+            total.lines += window_stats.lines
+            total.requests += window_stats.requests
+            total.bad.update(window_stats.bad)
+            total.future.update(window_stats.future)
+            total.outside.update(window_stats.outside)
+    shown = [path.relative_to(root).as_posix() for path in files]
+    return [
+        _measurement(acc, options, shown, total, window_problems)
+        for acc, total, window_problems in zip(accs, totals, problems, strict=True)
+    ]
 
 
 def _measurement(

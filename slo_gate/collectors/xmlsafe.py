@@ -206,3 +206,22 @@ def iterparse(
     return iter(
         etree.iterparse(handle, events=events, tag=tags, **parser_options(huge_tree=huge_tree))
     )
+
+
+def int_attr(elem: Any, name: str) -> int | None:
+    """A non-negative integer attribute; ``None`` when absent or not such a number."""
+    raw = elem.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def sum_attrs(elem: Any, names: tuple[str, ...]) -> int | None:
+    """The sum of the integer attributes present; ``None`` when none is."""
+    values = [int_attr(elem, n) for n in names]
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None

@@ -143,6 +143,7 @@ def _build_history(
             step_glob=src.step,
             since=now - timedelta(seconds=p.build_time.window),
             now=now,
+            budget_share=p.build_time.backfill_budget,
         )
     except GitHubApiError as err:
         problems.append(err.to_problem(p.history.on_api_error))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from slo_gate.collectors.incident_issues import incident_issues
-from slo_gate.collectors.server_logs import collect_server_logs
+from slo_gate.collectors.server_logs import collect_server_windows
 from slo_gate.commands.inputs import (
     Clock,
     StoreChoice,
@@ -34,7 +34,6 @@ from slo_gate.config.policy import BudgetPolicy, Policy
 from slo_gate.config.units import parse_duration
 from slo_gate.context import parse_time_arg
 from slo_gate.errors import ExitCode, UsageError
-from slo_gate.events import ServerMeasurement
 from slo_gate.files import write_output
 from slo_gate.github.client import GitHubApiError, GitHubClient
 from slo_gate.github.comment import resolve_identity
@@ -132,26 +131,33 @@ def resolve_period(args: ReportArgs, policy: Policy, now: datetime) -> Period:
     raise UsageError("no period given", fix="pass --month YYYY-MM or --window 30d")
 
 
-def _collect(policy: Policy, workspace: Path, start: datetime, end: datetime) -> ServerMeasurement:
-    """The logs counted for exactly ``[start, end)`` (its digest is that window's latencies)."""
+def _window(policy: Policy, start: datetime, end: datetime) -> tuple[BudgetPolicy, datetime]:
+    """Exactly ``[start, end)`` as a window ending at ``end``."""
     window = BudgetPolicy(window=(end - start).total_seconds(), min_events=policy.budget.min_events)
-    return collect_server_logs(policy.server, window, workspace, end)
+    return window, end
 
 
 def read_server(
     policy: Policy, workspace: Path, period: Period, previous: Period
 ) -> tuple[ServerInput, list[Problem]]:
-    """Three reads of the logs: the period, the budget window at ``as_of``, the previous period.
+    """One read of the logs for three windows: the period, the budget window at ``as_of``, the
+    previous period.
 
-    Reading three times keeps each digest exact for its window (a P95 of the month, not of
-    the month plus the days around it) at the cost of reading the logs three times.
+    Each window has its own buckets and latency digest (a P95 of the month, not of the month
+    plus the days around it), filled from the same pass over the lines.
     """
     if not policy.server.logs:
         return ServerInput(note="no server logs configured (server.logs is empty)"), []
     now = period.as_of
-    here = _collect(policy, workspace, period.start, now)
-    budget = collect_server_logs(policy.server, policy.budget, workspace, now)
-    before = _collect(policy, workspace, previous.start, previous.end)
+    here, budget, before = collect_server_windows(
+        policy.server,
+        [
+            _window(policy, period.start, now),
+            (policy.budget, now),
+            _window(policy, previous.start, previous.end),
+        ],
+        workspace,
+    )
     problems = [p for p in here.problems if p.code not in WINDOW_CODES]
     problems += [p for p in budget.problems if p.code not in WINDOW_CODES and p not in problems]
     note = "" if here.lines else "the server logs hold no request"

@@ -176,6 +176,11 @@ class BuildTimePolicy(_Model):
         description="limits on the 95th percentile of build durations",
     )
     window: Duration = Field(30 * DAY, description="builds within this window count")
+    backfill_budget: Ratio = Field(
+        0.10,
+        description="share of the hourly GitHub API request limit one run may spend reading "
+        "past builds' jobs (newest first); later runs read the rest",
+    )
 
 
 class VisualSelector(_Model):

@@ -94,6 +94,7 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     waits: list[Wait] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count_request(self) -> None:
@@ -107,6 +108,11 @@ class RequestStats:
     def add_wait(self, reason: str, seconds: float) -> None:
         with self._lock:
             self.waits.append(Wait(reason, seconds))
+
+    def add_note(self, note: str) -> None:
+        """A line for the request summary (e.g. how far a budgeted backfill got)."""
+        with self._lock:
+            self.notes.append(note)
 
 
 # ----------------------------------------------------------------------------- retry
@@ -333,9 +339,10 @@ class GitHubClient:
         of = "" if limit is None else f" of {limit}"
         waited = sum(w.seconds for w in self.stats.waits)
         extra = f", waited {waited:g} s" if waited else ""
+        notes = "".join(f"; {note}" for note in self.stats.notes)
         return (
             f"GitHub API: {self.stats.requests} requests ({self.stats.retries} retries{extra}), "
-            f"{left}{of} remaining"
+            f"{left}{of} remaining{notes}"
         )
 
 

@@ -21,6 +21,7 @@ per run. Here every field is read from the listing JSON, and paging follows the 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,10 @@ from slo_gate.measurements import Problem
 from slo_gate.runs import BuildSample, RunSummary
 
 LISTING_CAP = 1000
+#: the hourly request limit assumed until a response states it (the Actions token's)
+HOURLY_LIMIT = 1000
+#: the share of the hourly limit one run may spend on jobs calls for past builds
+BACKFILL_SHARE = 0.10
 DAY = 86400.0
 #: jobs never run for these conclusions: no jobs call is spent on them
 NO_JOBS = frozenset({"skipped", "action_required", "startup_failure"})
@@ -143,6 +148,23 @@ class Listing:
         return json.dumps([self.workflow, sorted(self.branches), sorted(self.events)])
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """How far one run got in fetching the jobs of past builds (newest first)."""
+
+    read: int  # runs whose jobs were read this time
+    left: int  # runs still without a build duration, for the next runs
+    allowed: int  # requests this run could spend on jobs calls
+    spent: int
+
+    def describe(self) -> str:
+        done = "complete" if not self.left else f"{self.left} older run(s) left for later runs"
+        return (
+            f"build-time backfill: read {self.read} run(s)' jobs with {self.spent} of "
+            f"{self.allowed} allowed requests; {done}"
+        )
+
+
 @dataclass
 class SyncResult:
     runs: list[RunSummary]
@@ -150,6 +172,7 @@ class SyncResult:
     requests: int
     listed: int
     problems: list[Problem] = field(default_factory=list)
+    backfill: Backfill | None = None
 
 
 class WorkflowRunReader:
@@ -338,21 +361,44 @@ class WorkflowRunReader:
         step_glob: str | None,
         since: datetime,
         now: datetime,
+        budget_share: float = BACKFILL_SHARE,
     ) -> tuple[list[BuildSample], SyncResult]:
-        """Build time of every completed run in the window; jobs fetched only for new runs."""
+        """Build time of every completed run in the window; jobs fetched only for new runs.
+
+        Jobs calls spend at most ``budget_share`` of the hourly request limit (the limit GitHub
+        states, else ``HOURLY_LIMIT``): the newest runs first; what is left is fetched by the
+        next runs, which find the durations already read in the cache. How far it got is in
+        ``SyncResult.backfill`` and on the request summary line when runs are left.
+        """
         before = self.client.stats.requests
         result = self.sync(listing, since=since, now=now)
         cache = self.cache.load(listing.key) or WorkflowCache(key=listing.key)
         builds = dict(cache.builds)
-        fetched = 0
-        for run in result.runs:
-            known = builds.get(str(run.id))
-            if known is not None and known.run_attempt == run.run_attempt:
-                continue
+        todo = [
+            run
+            for run in result.runs
+            if (known := builds.get(str(run.id))) is None or known.run_attempt != run.run_attempt
+        ]
+        todo.sort(key=lambda run: (run.created_at, run.id), reverse=True)
+        _remaining, limit, _reset = self.client.rate_limit()
+        allowed = math.floor(max(0.0, budget_share) * (limit or HOURLY_LIMIT))
+        start = self.client.stats.requests
+        read = 0
+        for run in todo:
+            if run.conclusion not in NO_JOBS and self.client.stats.requests - start >= allowed:
+                continue  # no budget left for a jobs call; free durations still go in
             builds[str(run.id)] = self._duration(run, job_glob, step_glob)
-            fetched += 1
-        if fetched:
+            read += 1
+        if read:
             self.cache.save(cache.model_copy(update={"builds": builds}))
+        result.backfill = Backfill(
+            read=read,
+            left=len(todo) - read,
+            allowed=allowed,
+            spent=self.client.stats.requests - start,
+        )
+        if result.backfill.left:
+            self.client.stats.add_note(result.backfill.describe())
         samples = [
             BuildSample(at=b.created_at, seconds=b.seconds, run_id=b.run_id)
             for b in builds.values()

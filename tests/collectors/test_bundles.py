@@ -331,3 +331,48 @@ def test_unchanged_files_are_not_recompressed(tmp_path: Path) -> None:
     assert css.cached
     assert css.gzip == first.files["assets/chat-Ab12Cd34.css"].gzip + 1000  # taken, not measured
     assert not second.files["assets/vendor-BQj6J3kK.js"].cached
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_each_content_compressed_once_small_files_batched_sizes_exact(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import random
+    import threading
+
+    from slo_gate.collectors import bundles
+
+    rng = random.Random(workers)
+    blobs = {
+        f"f{i}.js": bytes(rng.choice(b"abcdefgh ;{}()\n") for _ in range(size))
+        for i, size in enumerate([0, 10, 900, 5_000, 16 * 1024, 16 * 1024 + 1, 70_000, 200_000])
+    }
+    blobs["same-as-f6.js"] = blobs["f6.js"]  # another name, the same bytes
+    pending = {
+        name: bundles._Pending(name, data, hashlib.sha256(data).hexdigest())
+        for name, data in blobs.items()
+    }
+    calls: list[tuple[str, int]] = []
+    lock = threading.Lock()
+    real_gzip, real_brotli = bundles.gzip_size, bundles.brotli_size
+
+    def gzip_size(data: bytes) -> int:
+        with lock:
+            calls.append(("gzip", len(data)))
+        return real_gzip(data)
+
+    def brotli_size(data: bytes) -> int:
+        with lock:
+            calls.append(("brotli", len(data)))
+        return real_brotli(data)
+
+    monkeypatch.setattr(bundles, "gzip_size", gzip_size)
+    monkeypatch.setattr(bundles, "brotli_size", brotli_size)
+    sizes = bundles.measure_files(pending, {}, workers)
+    assert sorted(calls) == sorted(
+        (algo, len(data)) for data in {blobs[n] for n in blobs} for algo in ("gzip", "brotli")
+    )
+    for name, data in blobs.items():
+        got = sizes[name]
+        assert (got.raw, got.gzip, got.brotli) == (len(data), real_gzip(data), real_brotli(data))

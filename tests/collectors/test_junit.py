@@ -345,3 +345,149 @@ def test_huge_text_needs_the_policy(tmp_path: Path) -> None:
     assert len(got[0].message) <= 16_000
     small_limit = JUnitFile(path, "big.xml", huge_tree_limit=1_000)
     assert list(small_limit.cases()) == []
+
+
+_OLD_LINE_PATTERN = r"[:(](\d{1,7})"
+
+
+@pytest.mark.parametrize(
+    ("text", "file"),
+    [
+        ("at tests/a.spec.ts:12:5\nat tests/a.spec.ts:40:1", "tests/a.spec.ts"),
+        ("a.spec.ts is fine; a.spec.ts(7) fails", "src\\a.spec.ts"),
+        ("x.py x.py: x.py:123456789", "x.py"),
+        ("aa.py:3 a.py:4", "a.py"),
+        ("no reference here", "t.py"),
+        ("t.py:", "t.py"),
+        ("t.py:٣", "t.py"),
+        ("", "t.py"),
+        ("t.py:1", None),
+        ("t.py:1", "dir/"),
+        ("a.a.a:9", "a.a"),
+    ],
+)
+def test_line_in_text_finds_what_the_per_case_pattern_found(text: str, file: str | None) -> None:
+    import re
+
+    from slo_gate.collectors.junit import _line_in_text
+
+    expected: int | None = None
+    base = (file or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if base:
+        match = re.search(re.escape(base) + _OLD_LINE_PATTERN, text)
+        expected = int(match.group(1)) if match else None
+    assert _line_in_text(text, file) == expected
+
+
+def _fold_both_ways(path: Path) -> tuple[object, object]:
+    from slo_gate.collectors.tests.fold_junit import fold_junit_separate
+    from slo_gate.collectors.tests.resolve import PathResolver
+    from slo_gate.collectors.tests.tally import Tally
+
+    results = []
+    for visual_paths in ([], ["no/such/dir/**"]):  # paths in the policy: every case is yielded
+        policy = TestsPolicy.model_validate({"visual": {"paths": visual_paths}})
+        tally = Tally(policy, PathResolver(path.parent))
+        junit = JUnitFile(path, path.name)
+        fold_junit_separate(tally, junit)
+        results.append(
+            (
+                tally.total(),
+                tally.by_project(),
+                tally.visual_counts(),
+                tally.failing,
+                junit.problems,
+            )
+        )
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.xml"))
+)
+def test_counting_plain_cases_in_bulk_changes_nothing_on_real_reports(name: str) -> None:
+    bulk, one_by_one = _fold_both_ways(FIXTURES / name)
+    assert bulk == one_by_one
+
+
+def test_counting_plain_cases_in_bulk_keeps_projects_tags_skips_and_cut_files(
+    tmp_path: Path,
+) -> None:
+    whole = """
+        <testsuites id="" name="" tests="6">
+          <testsuite name="a.spec.ts" hostname="chromium" tests="4">
+            <testcase name="plain" classname="a.spec.ts"/>
+            <testcase name="tagged @visual" classname="a.spec.ts"/>
+            <testcase name="not run" classname="a.spec.ts" status="notrun"/>
+            <testcase name="bad" classname="a.spec.ts"><failure message="x">a.spec.ts:3</failure>
+            </testcase>
+          </testsuite>
+          <testsuite name="b.spec.ts" hostname="firefox" tests="2">
+            <testcase name="plain" classname="b.spec.ts"/>
+            <testcase name="plain 2" classname="b.spec.ts" result="skipped"/>
+          </testsuite>
+        </testsuites>
+    """
+    path = write(tmp_path, whole)
+    bulk, one_by_one = _fold_both_ways(path)
+    assert bulk == one_by_one
+    text = textwrap.dedent(whole).strip()
+    cut_at = text.index('<testcase name="plain 2"')
+    cut = write(tmp_path, text[:cut_at], "cut.xml")
+    bulk, one_by_one = _fold_both_ways(cut)
+    assert bulk == one_by_one
+    junit = JUnitFile(cut, cut.name)
+    yielded = list(junit.cases(fold_plain=True))
+    assert [c.name for c in yielded] == ["tagged @visual", "bad"]
+    assert junit.plain == {
+        ("passed", "chromium"): 1,
+        ("skipped", "chromium"): 1,
+        ("passed", "firefox"): 1,
+    }
+    assert junit.cases_read == 5
+
+
+_SHAPES = [
+    '<failure message="m">a.py:3 boom</failure>',
+    '<failure message="same">same</failure><system-out>[[ATTACHMENT|x.png]]</system-out>',
+    '<error message="e1"/><failure message="f"/><error message="e2" file="b.py" line="9"/>',
+    '<skipped message="later"/><system-out>out</system-out><system-out>second</system-out>',
+    "<system-out><failure>nested in output</failure></system-out>",
+    "<properties><property name='a' value='b'/></properties>",
+    "<system-err>only stderr</system-err>",
+    '<failure line="x" file="">\n\n  trace a.py(12)\n</failure><skipped/>',
+    '<failure message="   ">' + "y" * 20_000 + "</failure>",
+    '<rerunFailure message="r">a.py:4</rerunFailure><failure message="f"/>',
+    '<flakyFailure message="fl"><stackTrace>a.py:5</stackTrace></flakyFailure>',
+]
+
+
+@pytest.mark.parametrize("status", ["", ' status="notrun"'])
+@pytest.mark.parametrize("shape", _SHAPES)
+def test_results_read_directly_equal_junitparsers_reading(shape: str, status: str) -> None:
+    from lxml import etree
+
+    from slo_gate.collectors.junit import _rich_case, _Suite
+
+    elem = etree.fromstring(
+        f'<testcase name="t" classname="a.py" line="2"{status}>{shape}</testcase>'
+    )
+    suite = _Suite(elem=None, name="a.py", project="p", file=None, pytest=True)
+    direct = _rich_case(elem, suite, "t", "a.py")
+    assert direct == _rich_case(elem, suite, "t", "a.py", direct=False)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.xml"))
+)
+def test_results_read_directly_equal_junitparsers_on_real_reports(name: str) -> None:
+    from lxml import etree
+
+    from slo_gate.collectors.junit import _rich_case, _Suite
+
+    suite = _Suite(elem=None, name="s.spec.ts", project=None, file="f.py", pytest=False)
+    cases = [c for c in etree.parse(str(FIXTURES / name)).iter("testcase") if len(c)]
+    assert cases
+    for elem in cases:
+        args = (elem, suite, elem.get("name") or "", elem.get("classname") or "")
+        assert _rich_case(*args) == _rich_case(*args, direct=False)

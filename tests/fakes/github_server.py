@@ -93,6 +93,7 @@ class State:
     write_delay_s: float = 0.0
     pending_tree: dict[str, str] = field(default_factory=dict)
     remaining: int = 5000
+    limit: int = 5000  # the hourly limit stated (X-RateLimit-Limit); the Actions token has 1000
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, method: str | None = None, path_re: str | None = None) -> int:
@@ -128,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-RateLimit-Limit", "5000")
+        self.send_header("X-RateLimit-Limit", str(st.limit))
         self.send_header("X-RateLimit-Remaining", str(remaining))
         self.send_header("X-RateLimit-Reset", str(int(time.time()) + 3600))
         for k, v in (headers or {}).items():

@@ -90,13 +90,19 @@ def _is_screenshot(path: str) -> bool:
 
 
 def fold_junit_separate(tally: Tally, junit: JUnitFile) -> None:
-    """Default: every ``<testcase>`` is its own run."""
-    for case in junit.cases():
+    """Default: every ``<testcase>`` is its own run.
+
+    Without visual paths in the policy a plain case (no result elements, no tag) cannot be a
+    visual test, so the reader only counts those (``fold_plain``) and they are added at the end.
+    """
+    for case in junit.cases(fold_plain=not tally.visual_paths):
         outcome = case.outcome
         visual = _junit_visual(tally, case)
         tally.add(outcome, case.project, visual)
         if outcome != "passed" and outcome != "skipped":
             tally.keep(_junit_failing(case, junit.display, visual))
+    for (outcome, project), n in junit.plain.items():
+        tally.add(outcome, project, False, n)
 
 
 def fold_junit_grouped(groups: dict[str, Group], tally: Tally, junit: JUnitFile) -> None:

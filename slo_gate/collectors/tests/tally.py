@@ -93,15 +93,15 @@ class Tally:
 
     # -- folding
 
-    def add(self, outcome: Outcome, project: str | None, visual: bool) -> None:
-        self.counts[outcome] += 1
+    def add(self, outcome: Outcome, project: str | None, visual: bool, n: int = 1) -> None:
+        self.counts[outcome] += n
         if project is not None:
             counts = self.projects.get(project)
             if counts is None:
                 counts = self.projects[project] = Counter()
-            counts[outcome] += 1
+            counts[outcome] += n
         if visual:
-            self.visual[outcome] += 1
+            self.visual[outcome] += n
 
     def keep(self, failing: Failing) -> None:
         if len(self.failing) < MAX_FAILURES:

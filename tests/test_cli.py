@@ -182,9 +182,19 @@ def test_pass_exits_0(workspace: Path) -> None:
 
 
 def test_missing_build_fails_with_named_problem(tmp_path: Path) -> None:
-    code, out, _ = run("check", "--workspace", str(tmp_path), "--now", NOW, "--no-record")
+    policy = _policy(tmp_path, "bundles: {}\n")
+    code, out, _ = run(
+        "check", "--workspace", str(tmp_path), "--config", str(policy), "--now", NOW, "--no-record"
+    )
     assert code == 1
     assert "[bundle-root-missing]" in out
+
+
+def test_no_policy_and_no_inputs_points_at_init(tmp_path: Path) -> None:
+    code, out, err = run("check", "--workspace", str(tmp_path), "--now", NOW, "--no-record")
+    assert code == 2
+    assert "slo-gate init" in err
+    assert "FAIL" not in out
 
 
 def test_bad_policy_exits_2_without_traceback(tmp_path: Path) -> None:

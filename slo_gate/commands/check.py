@@ -32,14 +32,14 @@ from slo_gate.commands.inputs import (
     shared_client,
     store_kind,
 )
-from slo_gate.config.loader import LoadedPolicy, load_policy
+from slo_gate.config.loader import DEFAULT_POLICY_PATH, LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, parse_time_arg, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.release import exit_code
 from slo_gate.engine.tests import record_tests
-from slo_gate.errors import GitHubError
+from slo_gate.errors import GitHubError, PolicyError
 from slo_gate.events import ServerMeasurement
 from slo_gate.files import write_output
 from slo_gate.github.client import GitHubApiError, GitHubClient
@@ -207,16 +207,65 @@ def _record(
     )
 
 
-def _tests(loaded: LoadedPolicy, opts: CheckOptions, ws: Path) -> TestReport | None:
+def _unconfigured(section: str, what: str, fix: str) -> Problem:
+    """A section that turns its source on but names nothing to measure."""
+    return Problem(
+        code=f"{section.replace('_', '-')}-no-input",
+        message=f"the policy's {section} section names no {what}: nothing is measured; {fix}",
+        level="error",
+        source=section,
+    )
+
+
+def _tests(
+    loaded: LoadedPolicy, opts: CheckOptions, ws: Path, problems: list[Problem]
+) -> TestReport | None:
+    """Test reports: measured when the policy has ``tests:`` or ``--junit``/``--playwright``."""
     t = loaded.policy.tests
-    if not (opts.junit or opts.playwright or t.junit or t.playwright):
-        return None
-    return collect_tests(t, ws, list(opts.junit), list(opts.playwright))
+    if opts.junit or opts.playwright or t.junit or t.playwright:
+        return collect_tests(t, ws, list(opts.junit), list(opts.playwright))
+    if loaded.policy.has_section("tests"):
+        problems.append(
+            _unconfigured(
+                "tests", "report files", "set tests.junit / tests.playwright or pass --junit"
+            )
+        )
+    return None
 
 
-def _server(loaded: LoadedPolicy, ws: Path, now: datetime) -> ServerMeasurement | None:
+def _server(
+    loaded: LoadedPolicy, ws: Path, now: datetime, problems: list[Problem]
+) -> ServerMeasurement | None:
+    """Server logs: measured when the policy has ``server:``."""
     p = loaded.policy
-    return collect_server_logs(p.server, p.budget, ws, now) if p.server.logs else None
+    if p.server.logs:
+        return collect_server_logs(p.server, p.budget, ws, now)
+    if p.has_section("server"):
+        problems.append(_unconfigured("server", "log files", "set server.logs"))
+    return None
+
+
+def _section_problems(policy: Policy) -> list[Problem]:
+    out: list[Problem] = []
+    if policy.has_section("ci") and not policy.ci.workflows:
+        out.append(_unconfigured("ci", "workflows", "set ci.workflows (e.g. [ci.yml])"))
+    if policy.has_section("build_time") and policy.build_time.from_ is None:
+        out.append(
+            _unconfigured(
+                "build_time", "source", "set build_time.from ({workflow, job, step} or {file})"
+            )
+        )
+    return out
+
+
+def _require_sources(loaded: LoadedPolicy, opts: CheckOptions) -> None:
+    """No policy file and nothing given on the command line: there is nothing to measure."""
+    if loaded.path is None and not (opts.junit or opts.playwright):
+        raise PolicyError(
+            f"no policy file ({DEFAULT_POLICY_PATH}) and no inputs given: nothing to measure",
+            fix="run `slo-gate init` to write a policy for this project, pass --config, "
+            "or give test reports with --junit / --playwright",
+        )
 
 
 def _connect(
@@ -235,8 +284,9 @@ def perform_check(
     now = opts.now or clock()
     ctx = run_context(run, opts.workspace, opts.commit, opts.branch)
     loaded = load_policy(opts.config, ctx.workspace)
+    _require_sources(loaded, opts)
     policy = loaded.policy
-    problems: list[Problem] = []
+    problems: list[Problem] = _section_problems(policy)
     github = github or shared_client(run, repository=opts.repo)
     client = _connect(loaded, opts, ctx, github)
     choice = StoreChoice(opts.history, opts.history_store)
@@ -248,8 +298,13 @@ def perform_check(
         history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
     reader = run_reader(client, store, ctx.workspace, policy)
-    bundles = collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
-    tests = _tests(loaded, opts, ctx.workspace)
+    bundles = (
+        collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
+        if policy.has_section("bundles")
+        else None
+    )
+    tests = _tests(loaded, opts, ctx.workspace, problems)
+    server = _server(loaded, ctx.workspace, now, problems)
     build = collect_build_time(
         policy.build_time.from_,
         workspace=ctx.workspace,
@@ -274,7 +329,7 @@ def perform_check(
             commit=ctx.commit,
             branch=ctx.branch,
             extra_problems=tuple(problems),
-            server=_server(loaded, ctx.workspace, now),
+            server=server,
             ci_runs=ci_runs,
             build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
             build_samples=tuple(past_builds),
@@ -393,7 +448,7 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
         write_output(args.json, render_json(verdict))
     if args.markdown:
         write_output(args.markdown, render_markdown(verdict))
-    source = checked.loaded.path or "built-in default policy (SLOS.md)"
+    source = checked.loaded.path or "the built-in policy"
     if args.quiet:
         out.write(f"decision: {verdict.decision}\n")
     else:

@@ -1,19 +1,25 @@
-"""The policy file: pydantic models whose defaults are the SLO document's numbers.
+"""The policy file: pydantic models whose defaults are the built-in policy's numbers.
 
-Everything is optional; what a policy file leaves out comes from these defaults, so an empty
-policy (or none at all) is the built-in default policy of ``shared/slo-policy/SLOS.md``.
-Unknown keys are refused (and the loader suggests the nearest known key).
+Sources are opt-in: a source (``bundles``, ``build_time``, ``tests``, ``ci``, ``server``) is
+measured only when the policy file has its section (``bundles: {}`` turns bundles on with the
+built-in thresholds; see ``Policy.has_section``) or the command line gives its inputs. What a
+section leaves out comes from these defaults. Unknown keys are refused (and the loader suggests
+the nearest known key).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from slo_gate.config.units import ByteSize, Duration, Ratio
+from slo_gate.config.units import BuildDuration, ByteSize, Duration, Ratio, Seconds, Window
 
 DAY = 86400.0
+
+#: the sections that turn a source on
+SourceName = Literal["bundles", "build_time", "tests", "ci", "server"]
+SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 
 
 class _Model(BaseModel):
@@ -26,13 +32,13 @@ class AlertPolicy(_Model):
     consumed: Ratio = Field(
         0.5, description="alert when this share of the window's budget burns within `within`"
     )
-    within: Duration = Field(7 * DAY, description="the recent period of the alert (e.g. 7d)")
+    within: Window = Field(7 * DAY, description="the recent period of the alert (e.g. 7d)")
 
 
 class BudgetPolicy(_Model):
     """The error-budget policy shared by every ratio SLO."""
 
-    window: Duration = Field(30 * DAY, description="rolling window of every error budget")
+    window: Window = Field(30 * DAY, description="rolling window of every error budget (1d – 90d)")
     alert: AlertPolicy = Field(
         AlertPolicy(), description="fast-burn alert: a share of the budget burned within a period"
     )
@@ -61,11 +67,11 @@ class SizeThresholds(_Model):
 class DurationThresholds(_Model):
     """Upper limits on a duration: above ``warning`` warns, above ``critical`` fails."""
 
-    warning: Duration | None = Field(
-        None, description="warn above this duration (with a unit: 400 ms, 4 min)"
+    warning: BuildDuration | None = Field(
+        None, description="warn above this duration (with a unit: 4 min, 240 s)"
     )
-    critical: Duration | None = Field(
-        None, description="fail above this duration (with a unit: 500 ms, 5 min)"
+    critical: BuildDuration | None = Field(
+        None, description="fail above this duration (with a unit: 5 min, 300 s)"
     )
 
     @model_validator(mode="after")
@@ -75,12 +81,23 @@ class DurationThresholds(_Model):
         return self
 
 
+class LatencyThresholds(DurationThresholds):
+    """Upper limits on a latency: above ``warning`` warns, above ``critical`` fails."""
+
+    warning: Duration | None = Field(
+        None, description="warn above this latency (with a unit: 400 ms, 1.2 s)"
+    )
+    critical: Duration | None = Field(
+        None, description="fail above this latency (with a unit: 500 ms, 1.5 s)"
+    )
+
+
 class RatioThresholds(_Model):
     """Lower limits on a pass rate: below ``warning`` warns, below ``critical`` fails."""
 
     warning: Ratio | None = Field(None, description="warn below this rate (e.g. 97%)")
     critical: Ratio | None = Field(None, description="fail below this rate (e.g. 95%)")
-    window: Duration = Field(30 * DAY, description="the rate is measured over this window")
+    window: Window = Field(30 * DAY, description="the rate is measured over this window")
 
     @model_validator(mode="after")
     def _ordered(self) -> RatioThresholds:
@@ -150,7 +167,7 @@ class BuildTimeSource(_Model):
     )
     job: str | None = Field(None, description="job name or glob in that workflow (build*)")
     step: str | None = Field(None, description="step name in that job (Build widgets)")
-    seconds: Duration | None = Field(None, description="this build's duration, given directly")
+    seconds: Seconds | None = Field(None, description="this build's duration, given directly")
     file: str | None = Field(None, description="JSON file that holds the build's duration")
 
     @model_validator(mode="after")
@@ -175,7 +192,7 @@ class BuildTimePolicy(_Model):
         DurationThresholds(warning=240.0, critical=300.0),
         description="limits on the 95th percentile of build durations",
     )
-    window: Duration = Field(30 * DAY, description="builds within this window count")
+    window: Window = Field(30 * DAY, description="builds within this window count")
 
 
 class VisualSelector(_Model):
@@ -245,18 +262,18 @@ class LogFields(_Model):
 class LatencyTarget(_Model):
     """A latency objective: at least 95 % of requests within the P95 limit."""
 
-    p95: DurationThresholds = Field(description="limits on the 95th percentile latency")
+    p95: LatencyThresholds = Field(description="limits on the 95th percentile latency")
 
 
 class LatencyPolicy(_Model):
     """Latency objectives of local and remote callers."""
 
     local: LatencyTarget = Field(
-        LatencyTarget(p95=DurationThresholds(warning=0.4, critical=0.5)),
+        LatencyTarget(p95=LatencyThresholds(warning=0.4, critical=0.5)),
         description="latency objective of local callers",
     )
     remote: LatencyTarget = Field(
-        LatencyTarget(p95=DurationThresholds(warning=1.2, critical=1.5)),
+        LatencyTarget(p95=LatencyThresholds(warning=1.2, critical=1.5)),
         description="latency objective of remote callers",
     )
 
@@ -349,7 +366,16 @@ class Policy(_Model):
     )
     history: HistoryPolicy = Field(HistoryPolicy(), description="where history is kept")
 
+    def has_section(self, name: SourceName) -> bool:
+        """Whether the policy file names this source's section (which turns the source on)."""
+        return name in self.model_fields_set
+
+    @property
+    def sections(self) -> tuple[SourceName, ...]:
+        """The sources the policy file turns on, in the policy's order."""
+        return tuple(name for name in SOURCES if self.has_section(name))
+
 
 def default_policy() -> Policy:
-    """The built-in default policy: the numbers of the SLO document."""
+    """The built-in policy's thresholds, with no source turned on."""
     return Policy()

@@ -30,7 +30,7 @@ from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
 from slo_gate.github.artifacts import fetch_verdict_artifact, find_pull_requests, workflow_run_info
-from slo_gate.github.client import GitHubClient
+from slo_gate.github.client import NETWORK_ERRORS, GitHubClient, github_error
 from slo_gate.github.comment import resolve_identity
 from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
 from slo_gate.github.shared import SharedClient
@@ -211,6 +211,10 @@ def _annotate(gha: GhaWriter, annotations: Sequence[Annotation]) -> None:
         )
 
 
+#: publishing failures handled like HTTP failures: GitHub's answers and failing to reach it
+PUBLISH_ERRORS: tuple[type[BaseException], ...] = (GitHubError, *NETWORK_ERRORS)
+
+
 def _publish(
     inputs: ActionInputs,
     client: GitHubClient,
@@ -224,15 +228,15 @@ def _publish(
     title = f"slo-gate: {verdict.decision}" + (
         f", release {verdict.release.state}" if verdict.release.state != "open" else ""
     )
-    settings = PublishSettings(
-        check_name=inputs.check_name,
-        comment=inputs.comment,
-        comment_key=inputs.comment_key,
-        status_context=inputs.status_context or published.status_context,
-        details_url=run.run_url,
-        identity=resolve_identity(client.github),
-    )
     try:
+        settings = PublishSettings(
+            check_name=inputs.check_name,
+            comment=inputs.comment,
+            comment_key=inputs.comment_key,
+            status_context=inputs.status_context or published.status_context,
+            details_url=run.run_url,
+            identity=resolve_identity(client.github),
+        )
         publish_verdict(
             client.repo(),
             verdict,
@@ -240,7 +244,12 @@ def _publish(
             target,
             settings,
         )
-    except GitHubError as exc:
+    except PUBLISH_ERRORS as exc:
+        # a refused connection, DNS, a timeout or TLS is handled like an HTTP failure
+        error = github_error(exc, "publishing the verdict", inputs.token)
         if inputs.fail_on_error:
-            raise
-        gha.warning(f"publishing failed: {exc.message}", title="slo-gate")
+            raise error from None
+        gha.warning(
+            f"publishing failed: {error.message}" + (f" — fix: {error.fix}" if error.fix else ""),
+            title="slo-gate",
+        )

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TextIO
 
 from slo_gate import __version__
-from slo_gate.commands import action, check, report, schema, validate
+from slo_gate.commands import action, check, init, report, schema, validate
 from slo_gate.errors import ExitCode, SloGateError
 from slo_gate.gha import format_command
 from slo_gate.runenv import IN_ACTIONS, RunEnv
@@ -28,6 +28,7 @@ Clock = Callable[[], datetime]
 COMMANDS: dict[str, ModuleType] = {
     "check": check,
     "action": action,
+    "init": init,
     "validate": validate,
     "schema": schema,
     "report": report,

@@ -220,9 +220,14 @@ def test_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
         "bad.yml:2: unknown key 'tests.fail_on_failure' — did you mean 'fail_on_failures'?" in err
     )
+    code, _, err = run("validate", "--config", str(bad))
+    assert code == 2
+    assert "did you mean 'fail_on_failures'?" in err
+    code, out, _ = run("validate", "--config", str(good))
+    assert (code, "valid slo-gate policy; sources: none" in out) == (0, True)
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run("validate")
-    assert (code, "built-in default policy" in out) == (0, True)
+    code, _, err = run("validate")
+    assert (code, "slo-gate init" in err) == (2, True)
 
 
 @pytest.mark.parametrize("which", ["policy", "verdict"])

@@ -9,13 +9,26 @@ the nearest known key).
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from slo_gate.config.units import BuildDuration, ByteSize, Duration, Ratio, Seconds, Window
+from slo_gate.config.units import WRITTEN, BuildDuration, ByteSize, Duration, Ratio, Seconds, Window
+from slo_gate.globs import check_glob
 
 DAY = 86400.0
+
+
+def _policy_glob(pattern: str, info: ValidationInfo) -> str:
+    """A policy file's glob must be usable; models built in Python leave it to the collectors."""
+    context = info.context
+    if isinstance(context, dict) and context.get(WRITTEN):
+        return check_glob(pattern)
+    return pattern
+
+
+#: a glob in the README's syntax (``*``, ``**``, ``?``, ``[a-z]``, ``{a,b}``); a bad one is refused
+Glob = Annotated[str, AfterValidator(_policy_glob)]
 
 #: the sections that turn a source on
 SourceName = Literal["bundles", "build_time", "tests", "ci", "server"]
@@ -109,9 +122,9 @@ class RatioThresholds(_Model):
 class WidgetSource(_Model):
     """How widgets are found: exactly one of ``html``, ``vite_manifest`` or ``glob``."""
 
-    html: str | None = Field(None, description="glob of HTML entries, one widget each")
+    html: Glob | None = Field(None, description="glob of HTML entries, one widget each")
     vite_manifest: str | None = Field(None, description="path of a Vite manifest under the root")
-    glob: str | None = Field(None, description="glob of files, each one a widget")
+    glob: Glob | None = Field(None, description="glob of files, each one a widget")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> WidgetSource:
@@ -165,8 +178,8 @@ class BuildTimeSource(_Model):
     workflow: str | None = Field(
         None, description="workflow file name (ci.yml) whose runs time the build"
     )
-    job: str | None = Field(None, description="job name or glob in that workflow (build*)")
-    step: str | None = Field(None, description="step name in that job (Build widgets)")
+    job: Glob | None = Field(None, description="job name or glob in that workflow (build*)")
+    step: Glob | None = Field(None, description="step name in that job (Build widgets)")
     seconds: Seconds | None = Field(None, description="this build's duration, given directly")
     file: str | None = Field(None, description="JSON file that holds the build's duration")
 
@@ -198,7 +211,7 @@ class BuildTimePolicy(_Model):
 class VisualSelector(_Model):
     """Which tests are visual tests (besides those that compare screenshots)."""
 
-    paths: list[str] = Field(
+    paths: list[Glob] = Field(
         default_factory=list, description="globs of test files whose tests are visual"
     )
     tags: list[str] = Field(
@@ -212,8 +225,8 @@ class TestsPolicy(_Model):
 
     __test__ = False  # not a pytest class
 
-    junit: list[str] = Field(default_factory=list, description="globs of JUnit XML reports")
-    playwright: list[str] = Field(
+    junit: list[Glob] = Field(default_factory=list, description="globs of JUnit XML reports")
+    playwright: list[Glob] = Field(
         default_factory=list, description="globs of Playwright JSON reports"
     )
     visual: VisualSelector = Field(VisualSelector(), description="which tests are visual tests")
@@ -281,7 +294,7 @@ class LatencyPolicy(_Model):
 class ServerPolicy(_Model):
     """Availability and latency of the server, from its request logs (JSON lines or CSV)."""
 
-    logs: list[str] = Field(default_factory=list, description="globs of request logs")
+    logs: list[Glob] = Field(default_factory=list, description="globs of request logs")
     fields: LogFields = Field(LogFields(), description="names of the fields in the logs")
     format: Literal["auto", "jsonl", "csv"] = Field(
         "auto", description="log format; auto: from the file name and content"
@@ -296,7 +309,7 @@ class ServerPolicy(_Model):
     location_default: Literal["local", "remote"] | None = Field(
         None, description="location of requests without the location field"
     )
-    locations: dict[str, Literal["local", "remote"]] = Field(
+    locations: dict[Glob, Literal["local", "remote"]] = Field(
         default_factory=dict, description="log-file glob -> location, for files without the field"
     )
     max_bad_share: Ratio = Field(0.01, description="more bad lines than this: the SLO has no data")

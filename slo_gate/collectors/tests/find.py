@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Sequence
 from pathlib import Path
 
+from slo_gate.collectors.paths import expand_glob, pattern_problem
 from slo_gate.collectors.tests.tally import problem
 from slo_gate.measurements import Problem
 
-_GLOB_CHARS = frozenset("*?[")
+_GLOB_CHARS = frozenset("*?[{")
 
 
 def find_reports(
@@ -24,9 +24,12 @@ def find_reports(
     found: dict[Path, None] = {}
     problems: list[Problem] = []
     for pattern in patterns:
-        # glob.glob, not Path.glob: patterns may be absolute, and root_dir keeps relative ones
-        # anchored at the workspace whatever the process's working directory is.
-        matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))  # noqa: PTH207
+        # the one glob syntax (slo_gate.globs); relative patterns are anchored at the workspace
+        why = pattern_problem(pattern)
+        if why is not None:
+            problems.append(problem("tests-bad-pattern", f"{kind} pattern {why}", None))
+            continue
+        matches = expand_glob(root, pattern, "tests")
         files = outside = 0
         for match in matches:
             candidate = (root / match).resolve()

@@ -18,8 +18,6 @@ from typing import Any, Literal, TextIO
 from slo_gate import __version__
 from slo_gate.collectors.build_time import BuildTimeMeasurement, RunRef, collect_build_time
 from slo_gate.collectors.bundles import collect_bundles
-from slo_gate.collectors.server_logs import collect_server_logs
-from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.commands.inputs import (
     PR_EVENTS,
     Clock,
@@ -32,16 +30,21 @@ from slo_gate.commands.inputs import (
     shared_client,
     store_kind,
 )
-from slo_gate.config.loader import DEFAULT_POLICY_PATH, LoadedPolicy, load_policy
+from slo_gate.commands.sources import (
+    collect_server,
+    collect_test_reports,
+    require_sources,
+    section_problems,
+)
+from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, parse_time_arg, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.release import exit_code
 from slo_gate.engine.tests import record_tests
-from slo_gate.errors import GitHubError, PolicyError
-from slo_gate.events import ServerMeasurement
-from slo_gate.files import write_output
+from slo_gate.errors import GitHubError, UsageError
+from slo_gate.files import write_output_or_stdout
 from slo_gate.github.client import GitHubApiError, GitHubClient
 from slo_gate.github.shared import SharedClient
 from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
@@ -169,7 +172,19 @@ def _baseline(
         problems.extend(more)
         if found is not None:
             return found.record, found.how
-    return pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
+    found_record, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
+    if opts.baseline is not None and found_record is None:
+        problems.append(
+            Problem(
+                code="baseline-not-found",
+                message=f"no recorded run matches --baseline {opts.baseline!r} (a commit prefix "
+                f"or a branch) among {len(history)} records: sizes are shown without deltas. "
+                "Fix: name a commit or branch that an earlier check recorded",
+                level="warning",
+                source="history",
+            )
+        )
+    return found_record, how
 
 
 def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None:
@@ -207,67 +222,6 @@ def _record(
     )
 
 
-def _unconfigured(section: str, what: str, fix: str) -> Problem:
-    """A section that turns its source on but names nothing to measure."""
-    return Problem(
-        code=f"{section.replace('_', '-')}-no-input",
-        message=f"the policy's {section} section names no {what}: nothing is measured; {fix}",
-        level="error",
-        source=section,
-    )
-
-
-def _tests(
-    loaded: LoadedPolicy, opts: CheckOptions, ws: Path, problems: list[Problem]
-) -> TestReport | None:
-    """Test reports: measured when the policy has ``tests:`` or ``--junit``/``--playwright``."""
-    t = loaded.policy.tests
-    if opts.junit or opts.playwright or t.junit or t.playwright:
-        return collect_tests(t, ws, list(opts.junit), list(opts.playwright))
-    if loaded.policy.has_section("tests"):
-        problems.append(
-            _unconfigured(
-                "tests", "report files", "set tests.junit / tests.playwright or pass --junit"
-            )
-        )
-    return None
-
-
-def _server(
-    loaded: LoadedPolicy, ws: Path, now: datetime, problems: list[Problem]
-) -> ServerMeasurement | None:
-    """Server logs: measured when the policy has ``server:``."""
-    p = loaded.policy
-    if p.server.logs:
-        return collect_server_logs(p.server, p.budget, ws, now)
-    if p.has_section("server"):
-        problems.append(_unconfigured("server", "log files", "set server.logs"))
-    return None
-
-
-def _section_problems(policy: Policy) -> list[Problem]:
-    out: list[Problem] = []
-    if policy.has_section("ci") and not policy.ci.workflows:
-        out.append(_unconfigured("ci", "workflows", "set ci.workflows (e.g. [ci.yml])"))
-    if policy.has_section("build_time") and policy.build_time.from_ is None:
-        out.append(
-            _unconfigured(
-                "build_time", "source", "set build_time.from ({workflow, job, step} or {file})"
-            )
-        )
-    return out
-
-
-def _require_sources(loaded: LoadedPolicy, opts: CheckOptions) -> None:
-    """No policy file and nothing given on the command line: there is nothing to measure."""
-    if loaded.path is None and not (opts.junit or opts.playwright):
-        raise PolicyError(
-            f"no policy file ({DEFAULT_POLICY_PATH}) and no inputs given: nothing to measure",
-            fix="run `slo-gate init` to write a policy for this project, pass --config, "
-            "or give test reports with --junit / --playwright",
-        )
-
-
 def _connect(
     loaded: LoadedPolicy, opts: CheckOptions, ctx: RunContext, github: SharedClient
 ) -> GitHubClient | None:
@@ -284,9 +238,9 @@ def perform_check(
     now = opts.now or clock()
     ctx = run_context(run, opts.workspace, opts.commit, opts.branch)
     loaded = load_policy(opts.config, ctx.workspace)
-    _require_sources(loaded, opts)
+    require_sources(loaded, bool(opts.junit or opts.playwright))
     policy = loaded.policy
-    problems: list[Problem] = _section_problems(policy)
+    problems: list[Problem] = section_problems(policy)
     github = github or shared_client(run, repository=opts.repo)
     client = _connect(loaded, opts, ctx, github)
     choice = StoreChoice(opts.history, opts.history_store)
@@ -303,8 +257,8 @@ def perform_check(
         if policy.has_section("bundles")
         else None
     )
-    tests = _tests(loaded, opts, ctx.workspace, problems)
-    server = _server(loaded, ctx.workspace, now, problems)
+    tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
+    server = collect_server(loaded, ctx.workspace, now, problems)
     build = collect_build_time(
         policy.build_time.from_,
         workspace=ctx.workspace,
@@ -359,17 +313,54 @@ def perform_check(
 # ----------------------------------------------------------------------------- the command
 
 
+CHECK_EPILOG = """\
+examples:
+  slo-gate check                                     the policy in .github/slo-gate.yml
+  slo-gate check --junit 'reports/**/*.xml'          only test reports, no policy file needed
+  slo-gate check --json verdict.json --markdown -    the verdict as JSON, Markdown on stdout
+
+exit codes:
+  0  pass or warn (and pause or rollback outside --mode release)
+  1  fail: a hard limit is broken; in --mode release also pause and rollback
+  2  the policy file or the command line is wrong, or there is nothing to measure
+  3  a bug in slo-gate (--debug prints the traceback)
+  4  GitHub could not be used and history.on_api_error: fail says to fail on that"""
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number from 1 to 1024."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must lie within 1 and 1024, got {value}")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``check`` subcommand's arguments."""
-    check = sub.add_parser("check", help="measure, evaluate the SLOs and decide")
+    check = sub.add_parser(
+        "check",
+        help="measure, evaluate the SLOs and decide",
+        description="Measure the sources the policy turns on (bundles, tests, server logs, CI, "
+        "build time) and those given on the command line, evaluate the SLOs and error budgets, "
+        "and decide: pass, warn, fail, pause or rollback.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument(
         "--config",
         type=Path,
         help="policy file (default .github/slo-gate.yml, else the built-in default policy)",
     )
     check.add_argument("--workspace", type=Path, help="project root (default: current folder)")
-    check.add_argument("--json", type=Path, metavar="PATH", help="write the verdict as JSON")
-    check.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary")
+    check.add_argument(
+        "--json", type=Path, metavar="PATH", help="write the verdict as JSON (- for stdout)"
+    )
+    check.add_argument(
+        "--markdown", type=Path, metavar="PATH", help="write a Markdown summary (- for stdout)"
+    )
     check.add_argument(
         "--history",
         type=Path,
@@ -410,7 +401,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="GLOB",
         help="Playwright JSON reports (default: the policy's tests.playwright)",
     )
-    check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
+    check.add_argument(
+        "--workers", type=positive_int, help="compression threads, 1-1024 (default: all cores)"
+    )
     check.add_argument(
         "--override",
         metavar="REASON",
@@ -441,14 +434,22 @@ def options_from(args: argparse.Namespace) -> CheckOptions:
 
 def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
     """``slo-gate check``: evaluate, write the files asked for, print, exit by the decision."""
+    to_stdout = [a for a in (args.json, args.markdown) if a is not None and str(a) == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            "--json - and --markdown - both ask for standard output",
+            fix="write one of them to a file",
+        )
     github = shared_client(env, repository=args.repo)
     checked = perform_check(options_from(args), env, clock, github)
     verdict = checked.verdict
     if args.json:
-        write_output(args.json, render_json(verdict))
+        write_output_or_stdout(args.json, render_json(verdict), out)
     if args.markdown:
-        write_output(args.markdown, render_markdown(verdict))
+        write_output_or_stdout(args.markdown, render_markdown(verdict), out)
     source = checked.loaded.path or "the built-in policy"
+    if to_stdout:
+        return exit_code(verdict.decision, verdict.mode)  # stdout holds only the asked format
     if args.quiet:
         out.write(f"decision: {verdict.decision}\n")
     else:

@@ -143,6 +143,13 @@ def decide_release(
         release = Release(state="rollback", reason="rollback: " + "; ".join(budget_lines))
     elif budget_lines:
         release = Release(state="paused", reason="releases paused: " + "; ".join(budget_lines))
+    elif not any(slo.budget is not None for slo in slos):
+        release = Release(state="open", reason="no error budgets configured")
+    elif all(slo.budget.insufficient_data for slo in slos if slo.budget is not None):
+        release = Release(
+            state="open",
+            reason=f"no error budget has enough events yet (fewer than {policy.min_events})",
+        )
     else:
         release = Release(state="open", reason="every error budget is below the pause threshold")
     return ReleaseOutcome(decision, release, tuple(text for _, text in found))

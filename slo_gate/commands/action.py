@@ -117,7 +117,10 @@ def _check(
         github,
     )
     if checked.loaded.path is None:
-        gha.notice(f"no policy file at {inputs.config}: the built-in default policy applies")
+        gha.notice(
+            f"no policy file at {inputs.config}: only the given test reports are measured, "
+            "with the built-in thresholds (run `slo-gate init` to write a policy)"
+        )
     for line in checked.log:
         gha.log(line)
     policy = checked.loaded.policy

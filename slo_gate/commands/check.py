@@ -352,7 +352,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     check.add_argument(
         "--config",
         type=Path,
-        help="policy file (default .github/slo-gate.yml, else the built-in default policy)",
+        help="policy file (default .github/slo-gate.yml; `slo-gate init` writes one)",
     )
     check.add_argument("--workspace", type=Path, help="project root (default: current folder)")
     check.add_argument(

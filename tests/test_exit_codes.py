@@ -118,3 +118,21 @@ def test_unreachable_api_is_exit_4_when_the_input_says_to_fail(tmp_path: Path) -
     assert "Traceback" not in out + err
     assert code == 4
     assert "::error title=slo-gate::the GitHub API could not be reached" in out
+
+
+@pytest.mark.usefixtures("fast_client")
+@pytest.mark.parametrize(("on_api_error", "expected"), [("fail", 4), ("warn", 0)])
+def test_check_exits_4_only_when_the_policy_says_to_fail_on_github(
+    tmp_path: Path, on_api_error: str, expected: int
+) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(f"ci: {{workflows: [ci.yml]}}\nhistory: {{on_api_error: {on_api_error}}}\n")
+    env = {"GITHUB_TOKEN": "ghs_token", "GITHUB_API_URL": UNREACHABLE}
+    code, out, err = _main(
+        ["check", "--workspace", str(tmp_path), "--config", str(policy), "--repo", "acme/widgets",
+         "--no-record"],
+        env,
+    )  # fmt: skip
+    assert code == expected
+    assert "github-unavailable" in out
+    assert "Traceback" not in out + err

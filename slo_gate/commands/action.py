@@ -25,7 +25,7 @@ from slo_gate.config.inputs import (
     token_is_read_only,
 )
 from slo_gate.config.policy import Policy
-from slo_gate.engine.release import exit_code
+from slo_gate.engine.release import verdict_exit_code
 from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
@@ -212,7 +212,7 @@ def _run(inputs: ActionInputs, run: RunEnv, gha: GhaWriter, clock: Clock) -> int
         )
     if (line := github.summary()) is not None:
         gha.log(line)
-    return exit_code(verdict.decision, verdict.mode) if inputs.mode != "publish" else 0
+    return verdict_exit_code(verdict) if inputs.mode != "publish" else 0
 
 
 def _annotate(gha: GhaWriter, annotations: Sequence[Annotation]) -> None:

@@ -41,7 +41,7 @@ from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, parse_time_arg, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
-from slo_gate.engine.release import exit_code
+from slo_gate.engine.release import verdict_exit_code
 from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError, UsageError
 from slo_gate.files import write_output_or_stdout
@@ -449,7 +449,7 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
         write_output_or_stdout(args.markdown, render_markdown(verdict), out)
     source = checked.loaded.path or "the built-in policy"
     if to_stdout:
-        return exit_code(verdict.decision, verdict.mode)  # stdout holds only the asked format
+        return verdict_exit_code(verdict)  # stdout holds only the asked format
     if args.quiet:
         out.write(f"decision: {verdict.decision}\n")
     else:
@@ -461,4 +461,4 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
     for line in [*checked.log, github.summary()]:
         if line:
             out.write(line + "\n")
-    return exit_code(verdict.decision, verdict.mode)
+    return verdict_exit_code(verdict)

@@ -28,6 +28,7 @@ from slo_gate.verdict import (
     Override,
     Release,
     Slo,
+    Verdict,
     worst_decision,
 )
 
@@ -181,6 +182,17 @@ def apply_override(outcome: ReleaseOutcome, override: Override) -> ReleaseOutcom
         reasons=(*outcome.reasons, f"pause overridden ({audit})"),
         override=override,
     )
+
+
+def verdict_exit_code(verdict: Verdict) -> int:
+    """The step's exit code: ``exit_code`` of the decision, or 4 when GitHub could not be used
+    and the policy says to fail on that (its problems are errors: ``on_api_error: fail``).
+
+    The verdict is then incomplete, so 4 ("retry when GitHub answers") takes precedence.
+    """
+    if any(p.source == "github" and p.level == "error" for p in verdict.problems):
+        return int(ExitCode.GITHUB)
+    return exit_code(verdict.decision, verdict.mode)
 
 
 def exit_code(decision: Decision, mode: Mode) -> int:

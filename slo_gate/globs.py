@@ -94,19 +94,31 @@ def expand_braces(pattern: str) -> tuple[str, ...]:
     return tuple(done)
 
 
+def class_regex(body: str) -> str:
+    """A glob class body (``a-z``, ``!a-z``) as a regex class, every other character literal.
+
+    Backslash, ``[``, ``&``, ``~`` and ``|`` are escaped, so the regex engine sees no nested set
+    or set operation (which it warns about).
+    """
+    negated = body.startswith("!")
+    inner = body[1:] if negated else body
+    for char in ("\\", "[", "&", "~", "|"):
+        inner = inner.replace(char, "\\" + char)
+    return f"[^{inner}]" if negated else f"[{inner}]"
+
+
 def _class_problem(pattern: str) -> str | None:
     i = 0
     while i < len(pattern):
         if pattern[i] == "[":
-            end = pattern.find("]", i + 2)  # "[]…]": a leading ] is part of the class
+            end = pattern.find("]", i + 1)  # as the matcher reads it: "[]" is an empty class
             if end == -1:
                 return f"has an unclosed '[' at character {i + 1} (write [[] for a literal '[')"
             body = pattern[i + 1 : end]
             if "/" in body:
                 return f"has a character class {pattern[i : end + 1]!r} with '/' in it"
-            check = ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\")
             try:
-                re.compile(f"[{check}]")
+                re.compile(class_regex(body))
             except re.error as exc:
                 return f"has a bad character class {pattern[i : end + 1]!r}: {exc.msg}"
             i = end + 1
@@ -183,10 +195,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
                 out.append(re.escape("["))
                 i += 1
             else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
+                out.append(class_regex(pattern[i + 1 : end]))
                 i = end + 1
         else:
             out.append(re.escape(pattern[i]))
@@ -278,11 +287,8 @@ def _atoms(pattern: str) -> tuple[_Atom, ...]:
             i += 1
         elif pattern[i] == "[":
             end = pattern.find("]", i + 1)
-            body = pattern[i + 1 : end].replace("\\", "\\\\") if end != -1 else ""
-            if body.startswith("!"):
-                body = "^" + body[1:]
             try:
-                compiled = re.compile(f"[{body}]") if end != -1 else None
+                compiled = re.compile(class_regex(pattern[i + 1 : end])) if end != -1 else None
             except re.error:
                 compiled = None
             if compiled is None:

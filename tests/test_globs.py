@@ -101,3 +101,11 @@ def test_report_globs_use_the_same_syntax(tmp_path: Path) -> None:
     files, problems = find_reports(tmp_path, ["reports/[z-a]/*.xml"], "junit")
     assert files == []
     assert [p.code for p in problems] == ["tests-bad-pattern"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"), [("a[[]b", "a[b"), ("a[&]b", "a&b"), ("a[~|]b", "a|b"), ("a[!x]b", "a[b")]
+)
+def test_class_characters_are_literal_without_regex_warnings(pattern: str, path: str) -> None:
+    assert glob_problem(pattern) is None  # warnings are errors in this suite
+    assert glob_match(pattern, path)

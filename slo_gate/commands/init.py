@@ -81,10 +81,15 @@ def _walk(workspace: Path) -> list[PurePosixPath]:
     return files
 
 
+def literal(path: str) -> str:
+    """A path as a glob that matches only itself: ``*``, ``?`` and ``[`` inside a class."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in path)
+
+
 def _glob_of(paths: list[PurePosixPath], suffix: str) -> list[str]:
     """One ``folder/*suffix`` pattern per folder that holds such files."""
     folders = sorted({str(p.parent) for p in paths})
-    return [f"*{suffix}" if f == "." else f"{f}/*{suffix}" for f in folders]
+    return [f"*{suffix}" if f == "." else f"{literal(f)}/*{suffix}" for f in folders]
 
 
 def _in_build(path: PurePosixPath) -> str | None:

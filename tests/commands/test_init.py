@@ -105,3 +105,15 @@ def test_an_empty_workspace_is_exit_2(tmp_path: Path) -> None:
     assert code == 2
     assert "found nothing to measure" in err
     assert out == ""
+
+
+def test_folder_names_with_glob_characters_are_written_literally(tmp_path: Path) -> None:
+    from slo_gate.globs import glob_match
+
+    _write(tmp_path, {"reports/run[1]/junit.xml": JUNIT, "reports/run1/junit.xml": JUNIT})
+    code, out, _ = _run("--dry-run", "--workspace", str(tmp_path))
+    assert code == 0
+    patterns = parse_policy(out, "init").policy.tests.junit
+    assert patterns == ["reports/run1/*.xml", "reports/run[[]1]/*.xml"]
+    assert glob_match(patterns[1], "reports/run[1]/junit.xml")
+    assert not glob_match(patterns[1], "reports/run1/junit.xml")

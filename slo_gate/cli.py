@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import TextIO
 
 from slo_gate import __version__
-from slo_gate.commands import action, check, report, schema, validate
+from slo_gate.commands import action, check, init, report, schema, validate
 from slo_gate.errors import ExitCode, SloGateError
-from slo_gate.runenv import RunEnv
+from slo_gate.gha import format_command
+from slo_gate.runenv import IN_ACTIONS, RunEnv
 
 Clock = Callable[[], datetime]
 
@@ -26,6 +28,7 @@ Clock = Callable[[], datetime]
 COMMANDS: dict[str, ModuleType] = {
     "check": check,
     "action": action,
+    "init": init,
     "validate": validate,
     "schema": schema,
     "report": report,
@@ -38,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn Service Level Objectives into a CI release gate.",
     )
     parser.add_argument("--version", action="version", version=f"slo-gate {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback when slo-gate fails with a bug (exit 3)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS.values():
         command.add_parser(sub)
@@ -64,6 +72,7 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version or a usage error
         return int(exc.code) if isinstance(exc.code, int) else int(ExitCode.USAGE)
+    in_actions = environ.get(IN_ACTIONS) == "true"
     try:
         run_env = RunEnv.from_environ(environ)
         code: int = COMMANDS[args.command].run(args, run_env, out, clock or _now)
@@ -74,3 +83,25 @@ def main(
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except Exception as exc:  # the one top-level handler: anything else is a bug
+        return _bug(exc, debug=bool(args.debug), in_actions=in_actions, out=out, err=err)
+
+
+BUG_REPORTS = "https://github.com/slo-gate/slo-gate/issues"
+
+
+def _bug(exc: Exception, *, debug: bool, in_actions: bool, out: TextIO, err: TextIO) -> int:
+    """Exit 3: say it is a bug, with the version; the traceback only with ``--debug``."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    first = f"this is a bug in slo-gate {__version__}: {what}"
+    if len(first) > 1000:
+        first = first[:1000] + "…"
+    if in_actions:
+        out.write(format_command("error", first, {"title": "slo-gate"}) + "\n")
+    err.write(f"error: {first}\n")
+    if debug:
+        err.write("".join(traceback.format_exception(exc)))
+    else:
+        err.write("  run again with --debug for the traceback\n")
+    err.write(f"  please report it with the command line and the traceback: {BUG_REPORTS}\n")
+    return int(ExitCode.INTERNAL)

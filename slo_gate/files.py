@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TextIO
 
 from slo_gate.errors import UsageError
 
@@ -19,6 +20,14 @@ def write_output(path: Path, text: str) -> None:
         raise UsageError(
             f"cannot write {path}: {exc.strerror or exc}", fix="choose a writable path"
         ) from None
+
+
+def write_output_or_stdout(path: Path, text: str, out: TextIO) -> None:
+    """``-`` means standard output (``--json -``); anything else is a file."""
+    if str(path) == "-":
+        out.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_output(path, text)
 
 
 class RefusedFile(Exception):

@@ -182,9 +182,19 @@ def test_pass_exits_0(workspace: Path) -> None:
 
 
 def test_missing_build_fails_with_named_problem(tmp_path: Path) -> None:
-    code, out, _ = run("check", "--workspace", str(tmp_path), "--now", NOW, "--no-record")
+    policy = _policy(tmp_path, "bundles: {}\n")
+    code, out, _ = run(
+        "check", "--workspace", str(tmp_path), "--config", str(policy), "--now", NOW, "--no-record"
+    )
     assert code == 1
     assert "[bundle-root-missing]" in out
+
+
+def test_no_policy_and_no_inputs_points_at_init(tmp_path: Path) -> None:
+    code, out, err = run("check", "--workspace", str(tmp_path), "--now", NOW, "--no-record")
+    assert code == 2
+    assert "slo-gate init" in err
+    assert "FAIL" not in out
 
 
 def test_bad_policy_exits_2_without_traceback(tmp_path: Path) -> None:
@@ -210,9 +220,14 @@ def test_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
         "bad.yml:2: unknown key 'tests.fail_on_failure' — did you mean 'fail_on_failures'?" in err
     )
+    code, _, err = run("validate", "--config", str(bad))
+    assert code == 2
+    assert "did you mean 'fail_on_failures'?" in err
+    code, out, _ = run("validate", "--config", str(good))
+    assert (code, "valid slo-gate policy; sources: none" in out) == (0, True)
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run("validate")
-    assert (code, "built-in default policy" in out) == (0, True)
+    code, _, err = run("validate")
+    assert (code, "slo-gate init" in err) == (2, True)
 
 
 @pytest.mark.parametrize("which", ["policy", "verdict"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from slo_gate import globs
 from slo_gate.collectors import build_time, paths
 from slo_gate.github import artifacts
 from slo_gate.history import file_store
@@ -33,7 +34,7 @@ def test_the_limits_table_holds_the_codes_numbers() -> None:
     assert f"{paths.MAX_DEPTH} levels deep" in table
     assert f"| {paths.MAX_FILES:,} |" in table
     assert f"| {paths.MAX_MATCHES:,} | the rest are not read | `tests-too-many-reports` |" in table
-    assert f"{paths.MAX_PATTERN:,} characters" in table
+    assert f"{globs.MAX_PATTERN:,} characters" in table
     assert build_time.MAX_FILE_BYTES == 1_000_000 and "| 1 MB, regular file, JSON |" in table
     assert artifacts.MAX_VERDICT_BYTES == 8 * 1024 * 1024 and "present; 8 MiB;" in table
     assert file_store.MAX_LINE_BYTES == 16 * 1024 * 1024 and "| 16 MiB, UTF-8" in table

@@ -7,24 +7,23 @@ Walking is bounded (``WalkLimits``): it is iterative (no recursion, whatever the
 never descends into a directory link (so a link loop cannot make it run forever), it lists only
 regular files (a FIFO or a device would block or never end when read), it stops at a depth and
 a file-count cap, and a name that is not UTF-8 is skipped. Each limit met is a named ``Problem``
-in ``Tree.problems``, never an exception. Globs are matched by ``glob_match``, a matcher that
-is linear in the pattern times the path (no backtracking regular expression).
+in ``Tree.problems``, never an exception. Globs are matched by ``slo_gate.globs.glob_match``,
+linear in the pattern times the path (no backtracking regular expression).
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from slo_gate.globs import glob_match as glob_match
+from slo_gate.globs import glob_problem
+from slo_gate.globs import glob_regex as glob_regex
 from slo_gate.measurements import Problem
 
-#: a pattern longer than this is refused (a glob in a policy is a few dozen characters)
-MAX_PATTERN = 1024
 #: folders deeper than this under a walked root are not entered
 MAX_DEPTH = 64
 #: a walk lists at most this many files
@@ -67,161 +66,8 @@ def is_utf8(name: str) -> bool:
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """Why a glob from a policy cannot be used (``None`` when it can)."""
-    if not pattern.strip() or pattern.strip() in (".", "./"):
-        return "is empty or only '.'; name the files, e.g. 'logs/*.jsonl'"
-    if "\x00" in pattern:
-        return "contains a NUL byte"
-    if len(pattern) > MAX_PATTERN:
-        return f"is longer than {MAX_PATTERN} characters"
-    if not is_utf8(pattern):
-        return "is not valid UTF-8"
-    return None
-
-
-@lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a glob with ``**`` (any depth), ``*``, ``?`` and ``[...]`` into a regex."""
-    out: list[str] = []
-    i = 0
-    pattern = pattern.lstrip("/").removeprefix("./")
-    # Runs of stars collapse as in ``_atoms`` (``****…****.x`` is ``.*\.x``): the same
-    # meaning, without one quantifier per star for the regex engine to backtrack through.
-    any_depth, segments, one_segment = "(?:[^/]*/)*", ".*", "[^/]*"
-    while i < len(pattern):
-        last = out[-1] if out else ""
-        if pattern.startswith("**/", i):
-            if last not in (any_depth, segments):
-                out.append(any_depth)
-            i += 3
-        elif pattern.startswith("**", i):
-            if last in (any_depth, one_segment):
-                out.pop()
-            if not out or out[-1] != segments:
-                out.append(segments)
-            i += 2
-        elif pattern[i] == "*":
-            if last not in (one_segment, segments):
-                out.append(one_segment)
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Whether ``path`` matches the glob (same meaning as ``glob_regex``), in linear time.
-
-    The pattern is run as a small automaton over the path's characters: at most one state per
-    pattern position is kept, so the cost is the pattern's length times the path's, whatever
-    the pattern (``"****…****.x"`` does not backtrack).
-    """
-    atoms = _atoms(pattern)
-    n = len(atoms)
-    states = _closure(atoms, {0})
-    for char in path:
-        following: set[int] = set()
-        for state in states:
-            if state < 0:  # inside a segment of `**/`
-                head = -state - 1
-                following.add(head if char == "/" else state)
-                continue
-            if state == n:
-                continue
-            kind, arg = atoms[state]
-            if kind == "lit":
-                if char == arg:
-                    following.add(state + 1)
-            elif kind == "one":
-                if char != "/":
-                    following.add(state + 1)
-            elif kind == "cls":
-                assert isinstance(arg, re.Pattern)
-                if arg.fullmatch(char):
-                    following.add(state + 1)
-            elif kind == "star":
-                if char != "/":
-                    following.add(state)
-            elif kind == "any":
-                following.add(state)
-            else:  # "dsl": (?:[^/]*/)*
-                following.add(state if char == "/" else -state - 1)
-        if not following:
-            return False
-        states = _closure(atoms, following)
-    return n in states
-
-
-_Atom = tuple[str, "str | re.Pattern[str] | None"]
-
-
-@lru_cache(maxsize=256)
-def _atoms(pattern: str) -> tuple[_Atom, ...]:
-    atoms: list[_Atom] = []
-    i = 0
-    pattern = pattern.lstrip("/").removeprefix("./")
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            if not (atoms and atoms[-1][0] in ("dsl", "any")):
-                atoms.append(("dsl", None))
-            i += 3
-        elif pattern.startswith("**", i):
-            if atoms and atoms[-1][0] in ("dsl", "star"):
-                atoms.pop()  # `(?:[^/]*/)*.*` and `[^/]*.*` both mean `.*`
-            if not (atoms and atoms[-1][0] == "any"):
-                atoms.append(("any", None))
-            i += 2
-        elif pattern[i] == "*":
-            if not (atoms and atoms[-1][0] in ("star", "any")):
-                atoms.append(("star", None))
-            i += 1
-        elif pattern[i] == "?":
-            atoms.append(("one", None))
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            body = pattern[i + 1 : end].replace("\\", "\\\\") if end != -1 else ""
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            try:
-                compiled = re.compile(f"[{body}]") if end != -1 else None
-            except re.error:
-                compiled = None
-            if compiled is None:
-                atoms.append(("lit", "["))
-                i += 1
-            else:
-                atoms.append(("cls", compiled))
-                i = end + 1
-        else:
-            atoms.append(("lit", pattern[i]))
-            i += 1
-    return tuple(atoms)
-
-
-def _closure(atoms: tuple[_Atom, ...], states: set[int]) -> set[int]:
-    """Add the states reachable without reading: a repeated atom may match nothing."""
-    result = set(states)
-    for state in sorted(s for s in states if s >= 0):
-        while state < len(atoms) and atoms[state][0] in ("star", "any", "dsl"):
-            state += 1
-            result.add(state)
-    return result
+    """Why a glob from a policy cannot be used (``None`` when it can); see ``slo_gate.globs``."""
+    return glob_problem(pattern)
 
 
 def inside(root: Path, target: Path) -> bool:
@@ -351,7 +197,7 @@ def glob_files(root: Path, pattern: str, source: str, limits: WalkLimits = WalkL
     segments = pattern.split("/")
     literal: list[str] = []
     for segment in segments[:-1]:
-        if any(c in segment for c in "*?["):
+        if any(c in segment for c in "*?[{"):
             break
         literal.append(segment)
     prefix = "/".join(s for s in literal if s not in ("", "."))
@@ -421,3 +267,18 @@ def normalise(path: str) -> str | None:
         else:
             parts.append(part)
     return "/".join(parts)
+
+
+def expand_glob(root: Path, pattern: str, source: str) -> list[str]:
+    """Paths (relative to ``root``, or absolute for an absolute pattern) that a glob matches.
+
+    The same syntax and matcher as every other pattern (``slo_gate.globs``); the walk is
+    ``glob_files``' (bounded, links not followed). Matches that leave ``root`` are returned too,
+    so that the caller can name them.
+    """
+    if pattern.startswith("/"):
+        anchor = Path("/")
+        tree = glob_files(anchor, pattern, source)
+        return sorted(f"/{f}" for f in [*tree.files, *tree.escaping_links])
+    tree = glob_files(root, pattern, source)
+    return sorted([*tree.files, *tree.escaping_links])

@@ -128,6 +128,8 @@ class PlaywrightTest:
     location_line: int | None = None
     attachments: tuple[str, ...] = ()
     screenshot_compared: bool = False
+    #: the line of the test's declaration (``file:line`` selects it in ``playwright test``)
+    spec_line: int | None = None
     attempts: int = 1
 
 
@@ -280,6 +282,7 @@ def _test(
             message=message,
             location_file=loc_file,
             location_line=loc_line,
+            spec_line=spec.line,
             attachments=attachments,
             screenshot_compared=bool(attachments),
             attempts=max(1, len(test.results)),

@@ -21,7 +21,6 @@ import math
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
-from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -39,7 +38,13 @@ from slo_gate.collectors.log_lines import (
     success_parser,
     timestamp_parser,
 )
-from slo_gate.collectors.paths import MAX_MATCHES, glob_files, pattern_problem, shown_name
+from slo_gate.collectors.paths import (
+    MAX_MATCHES,
+    glob_files,
+    glob_match,
+    pattern_problem,
+    shown_name,
+)
 from slo_gate.config.policy import BudgetPolicy, ServerPolicy
 from slo_gate.config.units import Ratio
 from slo_gate.events import (
@@ -176,7 +181,7 @@ def _problem(
 
 def _file_location(rel: str, options: ServerLogOptions) -> int:
     for pattern, location in options.locations.items():
-        if fnmatchcase(rel, pattern):
+        if glob_match(pattern, rel):
             return LOCATIONS.index(location)
     if options.location_default is not None:
         return LOCATIONS.index(options.location_default)

@@ -25,7 +25,7 @@ from slo_gate.config.inputs import (
     token_is_read_only,
 )
 from slo_gate.config.policy import Policy
-from slo_gate.engine.release import exit_code
+from slo_gate.engine.release import verdict_exit_code
 from slo_gate.errors import GitHubError, SloGateError
 from slo_gate.files import write_output
 from slo_gate.gha import GhaWriter, verdict_outputs
@@ -35,7 +35,7 @@ from slo_gate.github.artifacts import (
     read_verdict,
     workflow_run_info,
 )
-from slo_gate.github.client import GitHubClient
+from slo_gate.github.client import NETWORK_ERRORS, GitHubClient, github_error
 from slo_gate.github.comment import resolve_identity
 from slo_gate.github.publish import PublishSettings, PublishTarget, Rendered, publish_verdict
 from slo_gate.github.shared import SharedClient
@@ -123,7 +123,10 @@ def _check(
         github,
     )
     if checked.loaded.path is None:
-        gha.notice(f"no policy file at {inputs.config}: the built-in default policy applies")
+        gha.notice(
+            f"no policy file at {inputs.config}: only the given test reports are measured, "
+            "with the built-in thresholds (run `slo-gate init` to write a policy)"
+        )
     for line in checked.log:
         gha.log(line)
     policy = checked.loaded.policy
@@ -151,6 +154,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sub.add_parser(
         "action",
         help="run as the GitHub Action step: inputs from INPUT_* variables, publish the verdict",
+        description="What the GitHub Action runs: reads its inputs from the INPUT_* variables "
+        "and the run from the GITHUB_* variables, runs the gate and publishes the check run, "
+        "the pull-request comment, the release status, the job summary and the step outputs.",
+        epilog="""\
+example (in a workflow step; the action.yml of slo-gate does this):
+  env INPUT_CONFIG=.github/slo-gate.yml INPUT_JUNIT='reports/*.xml' slo-gate action
+
+exit codes:
+  0  pass or warn (and pause or rollback outside mode: release)
+  1  fail; in mode: release also pause and rollback
+  2  the policy file or an input is wrong, or there is nothing to measure
+  3  a bug in slo-gate
+  4  GitHub could not be used and fail-on-error (or history.on_api_error: fail) says to fail""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 
@@ -202,7 +219,7 @@ def _run(inputs: ActionInputs, run: RunEnv, gha: GhaWriter, clock: Clock) -> int
         )
     if (line := github.summary()) is not None:
         gha.log(line)
-    return exit_code(verdict.decision, verdict.mode) if inputs.mode != "publish" else 0
+    return verdict_exit_code(verdict) if inputs.mode != "publish" else 0
 
 
 def _annotate(gha: GhaWriter, annotations: Sequence[Annotation]) -> None:
@@ -218,6 +235,10 @@ def _annotate(gha: GhaWriter, annotations: Sequence[Annotation]) -> None:
         )
 
 
+#: publishing failures handled like HTTP failures: GitHub's answers and failing to reach it
+PUBLISH_ERRORS: tuple[type[BaseException], ...] = (GitHubError, *NETWORK_ERRORS)
+
+
 def _publish(
     inputs: ActionInputs,
     client: GitHubClient,
@@ -231,15 +252,15 @@ def _publish(
     title = f"slo-gate: {verdict.decision}" + (
         f", release {verdict.release.state}" if verdict.release.state != "open" else ""
     )
-    settings = PublishSettings(
-        check_name=inputs.check_name,
-        comment=inputs.comment,
-        comment_key=inputs.comment_key,
-        status_context=inputs.status_context or published.status_context,
-        details_url=run.run_url,
-        identity=resolve_identity(client.github),
-    )
     try:
+        settings = PublishSettings(
+            check_name=inputs.check_name,
+            comment=inputs.comment,
+            comment_key=inputs.comment_key,
+            status_context=inputs.status_context or published.status_context,
+            details_url=run.run_url,
+            identity=resolve_identity(client.github),
+        )
         publish_verdict(
             client.repo(),
             verdict,
@@ -247,7 +268,12 @@ def _publish(
             target,
             settings,
         )
-    except GitHubError as exc:
+    except PUBLISH_ERRORS as exc:
+        # a refused connection, DNS, a timeout or TLS is handled like an HTTP failure
+        error = github_error(exc, "publishing the verdict", inputs.token)
         if inputs.fail_on_error:
-            raise
-        gha.warning(f"publishing failed: {exc.message}", title="slo-gate")
+            raise error from None
+        gha.warning(
+            f"publishing failed: {error.message}" + (f" — fix: {error.fix}" if error.fix else ""),
+            title="slo-gate",
+        )

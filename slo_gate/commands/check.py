@@ -19,8 +19,6 @@ from typing import Any, Literal, TextIO
 from slo_gate import __version__
 from slo_gate.collectors.build_time import BuildTimeMeasurement, RunRef, collect_build_time
 from slo_gate.collectors.bundles import collect_bundles
-from slo_gate.collectors.server_logs import collect_server_logs
-from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.commands.inputs import (
     PR_EVENTS,
     Clock,
@@ -33,16 +31,21 @@ from slo_gate.commands.inputs import (
     shared_client,
     store_kind,
 )
+from slo_gate.commands.sources import (
+    collect_server,
+    collect_test_reports,
+    require_sources,
+    section_problems,
+)
 from slo_gate.config.loader import LoadedPolicy, load_policy
 from slo_gate.config.policy import Policy
 from slo_gate.context import RunContext, parse_time_arg, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
-from slo_gate.engine.release import exit_code
+from slo_gate.engine.release import verdict_exit_code
 from slo_gate.engine.tests import record_tests
-from slo_gate.errors import GitHubError
-from slo_gate.events import ServerMeasurement
-from slo_gate.files import write_output
+from slo_gate.errors import GitHubError, UsageError
+from slo_gate.files import write_output_or_stdout
 from slo_gate.github.client import GitHubApiError, GitHubClient
 from slo_gate.github.shared import SharedClient
 from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
@@ -172,7 +175,19 @@ def _baseline(
         problems.extend(more)
         if found is not None:
             return found.record, found.how
-    return pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
+    found_record, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
+    if opts.baseline is not None and found_record is None:
+        problems.append(
+            Problem(
+                code="baseline-not-found",
+                message=f"no recorded run matches --baseline {opts.baseline!r} (a commit prefix "
+                f"or a branch) among {len(history)} records: sizes are shown without deltas. "
+                "Fix: name a commit or branch that an earlier check recorded",
+                level="warning",
+                source="history",
+            )
+        )
+    return found_record, how
 
 
 def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None:
@@ -210,18 +225,6 @@ def _record(
     )
 
 
-def _tests(loaded: LoadedPolicy, opts: CheckOptions, ws: Path) -> TestReport | None:
-    t = loaded.policy.tests
-    if not (opts.junit or opts.playwright or t.junit or t.playwright):
-        return None
-    return collect_tests(t, ws, list(opts.junit), list(opts.playwright))
-
-
-def _server(loaded: LoadedPolicy, ws: Path, now: datetime) -> ServerMeasurement | None:
-    p = loaded.policy
-    return collect_server_logs(p.server, p.budget, ws, now) if p.server.logs else None
-
-
 def _connect(
     loaded: LoadedPolicy, opts: CheckOptions, ctx: RunContext, github: SharedClient
 ) -> GitHubClient | None:
@@ -238,8 +241,9 @@ def perform_check(
     now = opts.now or clock()
     ctx = run_context(run, opts.workspace, opts.commit, opts.branch)
     loaded = load_policy(opts.config, ctx.workspace)
+    require_sources(loaded, bool(opts.junit or opts.playwright))
     policy = loaded.policy
-    problems: list[Problem] = []
+    problems: list[Problem] = section_problems(policy)
     github = github or shared_client(run, repository=opts.repo)
     client = _connect(loaded, opts, ctx, github)
     choice = StoreChoice(opts.history, opts.history_store)
@@ -251,8 +255,13 @@ def perform_check(
         history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
     reader = run_reader(client, store, ctx.workspace, policy)
-    bundles = collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
-    tests = _tests(loaded, opts, ctx.workspace)
+    bundles = (
+        collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
+        if policy.has_section("bundles")
+        else None
+    )
+    tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
+    server = collect_server(loaded, ctx.workspace, now, problems)
     build = collect_build_time(
         policy.build_time.from_,
         workspace=ctx.workspace,
@@ -277,7 +286,7 @@ def perform_check(
             commit=ctx.commit,
             branch=ctx.branch,
             extra_problems=tuple(problems),
-            server=_server(loaded, ctx.workspace, now),
+            server=server,
             ci_runs=ci_runs,
             build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
             build_samples=tuple(past_builds),
@@ -307,17 +316,54 @@ def perform_check(
 # ----------------------------------------------------------------------------- the command
 
 
+CHECK_EPILOG = """\
+examples:
+  slo-gate check                                     the policy in .github/slo-gate.yml
+  slo-gate check --junit 'reports/**/*.xml'          only test reports, no policy file needed
+  slo-gate check --json verdict.json --markdown -    the verdict as JSON, Markdown on stdout
+
+exit codes:
+  0  pass or warn (and pause or rollback outside --mode release)
+  1  fail: a hard limit is broken; in --mode release also pause and rollback
+  2  the policy file or the command line is wrong, or there is nothing to measure
+  3  a bug in slo-gate (--debug prints the traceback)
+  4  GitHub could not be used and history.on_api_error: fail says to fail on that"""
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number from 1 to 1024."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"must lie within 1 and 1024, got {value}")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``check`` subcommand's arguments."""
-    check = sub.add_parser("check", help="measure, evaluate the SLOs and decide")
+    check = sub.add_parser(
+        "check",
+        help="measure, evaluate the SLOs and decide",
+        description="Measure the sources the policy turns on (bundles, tests, server logs, CI, "
+        "build time) and those given on the command line, evaluate the SLOs and error budgets, "
+        "and decide: pass, warn, fail, pause or rollback.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument(
         "--config",
         type=Path,
-        help="policy file (default .github/slo-gate.yml, else the built-in default policy)",
+        help="policy file (default .github/slo-gate.yml; `slo-gate init` writes one)",
     )
     check.add_argument("--workspace", type=Path, help="project root (default: current folder)")
-    check.add_argument("--json", type=Path, metavar="PATH", help="write the verdict as JSON")
-    check.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown summary")
+    check.add_argument(
+        "--json", type=Path, metavar="PATH", help="write the verdict as JSON (- for stdout)"
+    )
+    check.add_argument(
+        "--markdown", type=Path, metavar="PATH", help="write a Markdown summary (- for stdout)"
+    )
     check.add_argument(
         "--history",
         type=Path,
@@ -358,7 +404,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="GLOB",
         help="Playwright JSON reports (default: the policy's tests.playwright)",
     )
-    check.add_argument("--workers", type=int, help="compression threads (default: all cores)")
+    check.add_argument(
+        "--workers", type=positive_int, help="compression threads, 1-1024 (default: all cores)"
+    )
     check.add_argument(
         "--override",
         metavar="REASON",
@@ -389,14 +437,22 @@ def options_from(args: argparse.Namespace) -> CheckOptions:
 
 def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
     """``slo-gate check``: evaluate, write the files asked for, print, exit by the decision."""
+    to_stdout = [a for a in (args.json, args.markdown) if a is not None and str(a) == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            "--json - and --markdown - both ask for standard output",
+            fix="write one of them to a file",
+        )
     github = shared_client(env, repository=args.repo)
     checked = perform_check(options_from(args), env, clock, github)
     verdict = checked.verdict
     if args.json:
-        write_output(args.json, render_json(verdict))
+        write_output_or_stdout(args.json, render_json(verdict), out)
     if args.markdown:
-        write_output(args.markdown, render_markdown(verdict))
-    source = checked.loaded.path or "built-in default policy (SLOS.md)"
+        write_output_or_stdout(args.markdown, render_markdown(verdict), out)
+    source = checked.loaded.path or "the built-in policy"
+    if to_stdout:
+        return verdict_exit_code(verdict)  # stdout holds only the asked format
     text = ""
     if args.quiet:
         text += f"decision: {verdict.decision}\n"
@@ -411,4 +467,4 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
             text += visible(line) + "\n"
     # inside GitHub Actions no line of the report may act as a workflow command
     out.write(printed(text, secrets.token_hex(16) if env.in_actions else None))
-    return exit_code(verdict.decision, verdict.mode)
+    return verdict_exit_code(verdict)

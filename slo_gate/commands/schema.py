@@ -12,7 +12,21 @@ from slo_gate.runenv import RunEnv
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    schema = sub.add_parser("schema", help="print a JSON Schema")
+    schema = sub.add_parser(
+        "schema",
+        help="print a JSON Schema",
+        description="Print the JSON Schema of the policy file (for editors and CI checks) or of "
+        "the verdict that `check --json` writes (the contract other tools read).",
+        epilog="""\
+examples:
+  slo-gate schema policy > policy.schema.json
+  slo-gate schema verdict
+
+exit codes:
+  0  printed
+  2  unknown schema name""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     schema.add_argument("which", choices=["policy", "verdict"])
 
 

@@ -54,8 +54,9 @@ class ActionInputs(BaseModel):
     )
     config: str = Field(
         ".github/slo-gate.yml",
-        description="Policy file, relative to `working-directory`. When the default path is "
-        "absent the built-in policy (the SLO document's numbers) applies and a notice says so.",
+        description="Policy file, relative to `working-directory`. Without one, only the "
+        "`junit` / `playwright` inputs are measured (with the built-in thresholds); with "
+        "neither the step fails with exit 2 (run `slo-gate init` to write a policy).",
     )
     mode: Mode = Field(
         "pr",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from slo_gate.config.policy import Policy
+from slo_gate.config.units import WRITTEN
 from slo_gate.errors import PolicyError
 from slo_gate.files import RefusedFile, read_bounded
 
 DEFAULT_POLICY_PATH = ".github/slo-gate.yml"
 
 KeyPath = tuple[str | int, ...]
+
+#: ``{critical: 1,000 KB}`` reads as the key ``000 KB``: a thousands comma in a flow mapping
+_SPLIT_NUMBER = re.compile(r"^[0-9]{3}(?:\.[0-9]+)?\s*[A-Za-z%]*$")
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,20 @@ def _walk(root: yaml.Node, source: str) -> dict[KeyPath, int]:
         inner = ancestors | {id(node)}
         children: list[tuple[yaml.Node, KeyPath]] = []
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value)
-                lines[(*path, key)] = key_node.start_mark.line + 1
+                key_line = key_node.start_mark.line + 1
+                if key in seen and key != "<<":
+                    raise _structure_error(
+                        source,
+                        key_line,
+                        (*path, key),
+                        f"is set twice (lines {seen[key]} and {key_line})",
+                        fix="keep one of the two; a later key would silently replace the first",
+                    )
+                seen[key] = key_line
+                lines[(*path, key)] = key_line
                 children.append((value_node, (*path, key)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
@@ -89,12 +105,15 @@ def _walk(root: yaml.Node, source: str) -> dict[KeyPath, int]:
     return lines
 
 
-def _structure_error(source: str, line: int, path: KeyPath, what: str) -> PolicyError:
+def _structure_error(
+    source: str,
+    line: int,
+    path: KeyPath,
+    what: str,
+    fix: str = "write the policy as plain nested keys; see `slo-gate schema policy`",
+) -> PolicyError:
     key = ".".join(str(p) for p in path) or "(top level)"
-    return PolicyError(
-        f"{source}:{line}: {key} {what}",
-        fix="write the policy as plain nested keys; see `slo-gate schema policy`",
-    )
+    return PolicyError(f"{source}:{line}: {key} {what}", fix=fix)
 
 
 def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None:
@@ -191,7 +210,12 @@ def _describe(
     if error["type"] == "extra_forbidden" and loc:
         parent = _model_at(loc[:-1])
         text = f"{where}: unknown key '{key_path}'"
-        if parent is not None:
+        if _SPLIT_NUMBER.match(str(loc[-1])):
+            text += (
+                " — a thousands comma splits a {flow: mapping}: write the number without "
+                "commas (1000 KB, or 1 MB)"
+            )
+        elif parent is not None:
             known = _known_keys(parent)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             if close:
@@ -216,7 +240,7 @@ def parse_policy(text: str, source: str) -> LoadedPolicy:
             fix="start from the example in the README",
         )
     try:
-        policy = Policy.model_validate(data)
+        policy = Policy.model_validate(data, context={WRITTEN: True})
     except ValidationError as exc:
         details = [text for _, text in sorted(_describe(e, lines, source) for e in exc.errors())]
         raise PolicyError(
@@ -241,7 +265,7 @@ def load_policy(path: Path | None, workspace: Path) -> LoadedPolicy:
     if not path.is_file():
         raise PolicyError(
             f"policy file {path} does not exist",
-            fix="pass the right --config path, or leave it out to use the built-in default policy",
+            fix="pass the right --config path, or run `slo-gate init` to write one",
         )
     try:
         text = read_bounded(path, MAX_POLICY_BYTES).decode("utf-8")

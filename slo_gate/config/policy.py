@@ -1,19 +1,38 @@
-"""The policy file: pydantic models whose defaults are the SLO document's numbers.
+"""The policy file: pydantic models whose defaults are the built-in policy's numbers.
 
-Everything is optional; what a policy file leaves out comes from these defaults, so an empty
-policy (or none at all) is the built-in default policy of ``shared/slo-policy/SLOS.md``.
-Unknown keys are refused (and the loader suggests the nearest known key).
+Sources are opt-in: a source (``bundles``, ``build_time``, ``tests``, ``ci``, ``server``) is
+measured only when the policy file has its section (``bundles: {}`` turns bundles on with the
+built-in thresholds; see ``Policy.has_section``) or the command line gives its inputs. What a
+section leaves out comes from these defaults. Unknown keys are refused (and the loader suggests
+the nearest known key).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from slo_gate.config.units import ByteSize, Duration, Ratio
+from slo_gate.config.units import WRITTEN, BuildDuration, ByteSize, Duration, Ratio, Seconds, Window
+from slo_gate.globs import check_glob
 
 DAY = 86400.0
+
+
+def _policy_glob(pattern: str, info: ValidationInfo) -> str:
+    """A policy file's glob must be usable; models built in Python leave it to the collectors."""
+    context = info.context
+    if isinstance(context, dict) and context.get(WRITTEN):
+        return check_glob(pattern)
+    return pattern
+
+
+#: a glob in the README's syntax (``*``, ``**``, ``?``, ``[a-z]``, ``{a,b}``); a bad one is refused
+Glob = Annotated[str, AfterValidator(_policy_glob)]
+
+#: the sections that turn a source on
+SourceName = Literal["bundles", "build_time", "tests", "ci", "server"]
+SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 
 
 class _Model(BaseModel):
@@ -26,13 +45,13 @@ class AlertPolicy(_Model):
     consumed: Ratio = Field(
         0.5, description="alert when this share of the window's budget burns within `within`"
     )
-    within: Duration = Field(7 * DAY, description="the recent period of the alert (e.g. 7d)")
+    within: Window = Field(7 * DAY, description="the recent period of the alert (e.g. 7d)")
 
 
 class BudgetPolicy(_Model):
     """The error-budget policy shared by every ratio SLO."""
 
-    window: Duration = Field(30 * DAY, description="rolling window of every error budget")
+    window: Window = Field(30 * DAY, description="rolling window of every error budget (1d – 90d)")
     alert: AlertPolicy = Field(
         AlertPolicy(), description="fast-burn alert: a share of the budget burned within a period"
     )
@@ -61,11 +80,11 @@ class SizeThresholds(_Model):
 class DurationThresholds(_Model):
     """Upper limits on a duration: above ``warning`` warns, above ``critical`` fails."""
 
-    warning: Duration | None = Field(
-        None, description="warn above this duration (with a unit: 400 ms, 4 min)"
+    warning: BuildDuration | None = Field(
+        None, description="warn above this duration (with a unit: 4 min, 240 s)"
     )
-    critical: Duration | None = Field(
-        None, description="fail above this duration (with a unit: 500 ms, 5 min)"
+    critical: BuildDuration | None = Field(
+        None, description="fail above this duration (with a unit: 5 min, 300 s)"
     )
 
     @model_validator(mode="after")
@@ -75,12 +94,23 @@ class DurationThresholds(_Model):
         return self
 
 
+class LatencyThresholds(DurationThresholds):
+    """Upper limits on a latency: above ``warning`` warns, above ``critical`` fails."""
+
+    warning: Duration | None = Field(
+        None, description="warn above this latency (with a unit: 400 ms, 1.2 s)"
+    )
+    critical: Duration | None = Field(
+        None, description="fail above this latency (with a unit: 500 ms, 1.5 s)"
+    )
+
+
 class RatioThresholds(_Model):
     """Lower limits on a pass rate: below ``warning`` warns, below ``critical`` fails."""
 
     warning: Ratio | None = Field(None, description="warn below this rate (e.g. 97%)")
     critical: Ratio | None = Field(None, description="fail below this rate (e.g. 95%)")
-    window: Duration = Field(30 * DAY, description="the rate is measured over this window")
+    window: Window = Field(30 * DAY, description="the rate is measured over this window")
 
     @model_validator(mode="after")
     def _ordered(self) -> RatioThresholds:
@@ -92,9 +122,9 @@ class RatioThresholds(_Model):
 class WidgetSource(_Model):
     """How widgets are found: exactly one of ``html``, ``vite_manifest`` or ``glob``."""
 
-    html: str | None = Field(None, description="glob of HTML entries, one widget each")
+    html: Glob | None = Field(None, description="glob of HTML entries, one widget each")
     vite_manifest: str | None = Field(None, description="path of a Vite manifest under the root")
-    glob: str | None = Field(None, description="glob of files, each one a widget")
+    glob: Glob | None = Field(None, description="glob of files, each one a widget")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> WidgetSource:
@@ -148,9 +178,9 @@ class BuildTimeSource(_Model):
     workflow: str | None = Field(
         None, description="workflow file name (ci.yml) whose runs time the build"
     )
-    job: str | None = Field(None, description="job name or glob in that workflow (build*)")
-    step: str | None = Field(None, description="step name in that job (Build widgets)")
-    seconds: Duration | None = Field(None, description="this build's duration, given directly")
+    job: Glob | None = Field(None, description="job name or glob in that workflow (build*)")
+    step: Glob | None = Field(None, description="step name in that job (Build widgets)")
+    seconds: Seconds | None = Field(None, description="this build's duration, given directly")
     file: str | None = Field(None, description="JSON file that holds the build's duration")
 
     @model_validator(mode="after")
@@ -175,7 +205,7 @@ class BuildTimePolicy(_Model):
         DurationThresholds(warning=240.0, critical=300.0),
         description="limits on the 95th percentile of build durations",
     )
-    window: Duration = Field(30 * DAY, description="builds within this window count")
+    window: Window = Field(30 * DAY, description="builds within this window count")
     backfill_budget: Ratio = Field(
         0.10,
         description="share of the hourly GitHub API request limit one run may spend reading "
@@ -186,7 +216,7 @@ class BuildTimePolicy(_Model):
 class VisualSelector(_Model):
     """Which tests are visual tests (besides those that compare screenshots)."""
 
-    paths: list[str] = Field(
+    paths: list[Glob] = Field(
         default_factory=list, description="globs of test files whose tests are visual"
     )
     tags: list[str] = Field(
@@ -200,8 +230,8 @@ class TestsPolicy(_Model):
 
     __test__ = False  # not a pytest class
 
-    junit: list[str] = Field(default_factory=list, description="globs of JUnit XML reports")
-    playwright: list[str] = Field(
+    junit: list[Glob] = Field(default_factory=list, description="globs of JUnit XML reports")
+    playwright: list[Glob] = Field(
         default_factory=list, description="globs of Playwright JSON reports"
     )
     visual: VisualSelector = Field(VisualSelector(), description="which tests are visual tests")
@@ -250,18 +280,18 @@ class LogFields(_Model):
 class LatencyTarget(_Model):
     """A latency objective: at least 95 % of requests within the P95 limit."""
 
-    p95: DurationThresholds = Field(description="limits on the 95th percentile latency")
+    p95: LatencyThresholds = Field(description="limits on the 95th percentile latency")
 
 
 class LatencyPolicy(_Model):
     """Latency objectives of local and remote callers."""
 
     local: LatencyTarget = Field(
-        LatencyTarget(p95=DurationThresholds(warning=0.4, critical=0.5)),
+        LatencyTarget(p95=LatencyThresholds(warning=0.4, critical=0.5)),
         description="latency objective of local callers",
     )
     remote: LatencyTarget = Field(
-        LatencyTarget(p95=DurationThresholds(warning=1.2, critical=1.5)),
+        LatencyTarget(p95=LatencyThresholds(warning=1.2, critical=1.5)),
         description="latency objective of remote callers",
     )
 
@@ -269,7 +299,7 @@ class LatencyPolicy(_Model):
 class ServerPolicy(_Model):
     """Availability and latency of the server, from its request logs (JSON lines or CSV)."""
 
-    logs: list[str] = Field(default_factory=list, description="globs of request logs")
+    logs: list[Glob] = Field(default_factory=list, description="globs of request logs")
     fields: LogFields = Field(LogFields(), description="names of the fields in the logs")
     format: Literal["auto", "jsonl", "csv"] = Field(
         "auto", description="log format; auto: from the file name and content"
@@ -284,7 +314,7 @@ class ServerPolicy(_Model):
     location_default: Literal["local", "remote"] | None = Field(
         None, description="location of requests without the location field"
     )
-    locations: dict[str, Literal["local", "remote"]] = Field(
+    locations: dict[Glob, Literal["local", "remote"]] = Field(
         default_factory=dict, description="log-file glob -> location, for files without the field"
     )
     max_bad_share: Ratio = Field(0.01, description="more bad lines than this: the SLO has no data")
@@ -354,7 +384,16 @@ class Policy(_Model):
     )
     history: HistoryPolicy = Field(HistoryPolicy(), description="where history is kept")
 
+    def has_section(self, name: SourceName) -> bool:
+        """Whether the policy file names this source's section (which turns the source on)."""
+        return name in self.model_fields_set
+
+    @property
+    def sections(self) -> tuple[SourceName, ...]:
+        """The sources the policy file turns on, in the policy's order."""
+        return tuple(name for name in SOURCES if self.has_section(name))
+
 
 def default_policy() -> Policy:
-    """The built-in default policy: the numbers of the SLO document."""
+    """The built-in policy's thresholds, with no source turned on."""
     return Policy()

@@ -27,7 +27,7 @@ def policy_schema() -> dict[str, Any]:
     schema["description"] = (
         "The slo-gate policy file: which sources are measured (a section turns its source on), "
         "their SLO thresholds and the error-budget policy. What a file leaves out comes from "
-        "the built-in default policy. https://github.com/slo-gate/slo-gate"
+        "the built-in policy. https://github.com/slo-gate/slo-gate"
     )
     return schema
 

@@ -28,6 +28,7 @@ from slo_gate.verdict import (
     Override,
     Release,
     Slo,
+    Verdict,
     worst_decision,
 )
 
@@ -143,6 +144,13 @@ def decide_release(
         release = Release(state="rollback", reason="rollback: " + "; ".join(budget_lines))
     elif budget_lines:
         release = Release(state="paused", reason="releases paused: " + "; ".join(budget_lines))
+    elif not any(slo.budget is not None for slo in slos):
+        release = Release(state="open", reason="no error budgets configured")
+    elif all(slo.budget.insufficient_data for slo in slos if slo.budget is not None):
+        release = Release(
+            state="open",
+            reason=f"no error budget has enough events yet (fewer than {policy.min_events})",
+        )
     else:
         release = Release(state="open", reason="every error budget is below the pause threshold")
     return ReleaseOutcome(decision, release, tuple(text for _, text in found))
@@ -174,6 +182,17 @@ def apply_override(outcome: ReleaseOutcome, override: Override) -> ReleaseOutcom
         reasons=(*outcome.reasons, f"pause overridden ({audit})"),
         override=override,
     )
+
+
+def verdict_exit_code(verdict: Verdict) -> int:
+    """The step's exit code: ``exit_code`` of the decision, or 4 when GitHub could not be used
+    and the policy says to fail on that (its problems are errors: ``on_api_error: fail``).
+
+    The verdict is then incomplete, so 4 ("retry when GitHub answers") takes precedence.
+    """
+    if any(p.source == "github" and p.level == "error" for p in verdict.problems):
+        return int(ExitCode.GITHUB)
+    return exit_code(verdict.decision, verdict.mode)
 
 
 def exit_code(decision: Decision, mode: Mode) -> int:

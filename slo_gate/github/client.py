@@ -33,7 +33,7 @@ from github.GithubException import (
 )
 from github.Repository import Repository
 from github.Requester import Requester
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import HTTPError, MaxRetryError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
@@ -429,6 +429,15 @@ _PERMISSION_FIX = (
 )
 
 
+#: what failing to reach GitHub raises (refused connection, DNS, timeout, TLS), besides HTTP errors
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    requests.RequestException,
+    MaxRetryError,
+    HTTPError,
+    OSError,
+)
+
+
 def _api_message(exc: GithubException) -> str:
     data = exc.data
     if isinstance(data, dict) and isinstance(data.get("message"), str):
@@ -493,7 +502,7 @@ def github_error(exc: BaseException, doing: str, token: str | None = None) -> Gi
             fix="GitHub may be degraded (see githubstatus.com); re-run the job later",
             status=exc.status,
         )
-    if isinstance(exc, requests.RequestException | MaxRetryError | OSError):
+    if isinstance(exc, NETWORK_ERRORS):
         kind = "timed out" if isinstance(exc, requests.Timeout) else "could not be reached"
         return GitHubApiError(
             f"the GitHub API {kind} while {doing}, after retries ({type(exc).__name__})",

@@ -25,13 +25,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import quote
 
 from slo_gate.engine.ci import latest_by_id
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
 from slo_gate.github.paging import next_link, parse_time
+from slo_gate.globs import name_match
 from slo_gate.history.run_cache import (
     BuildDuration,
     MemoryRunCache,
@@ -97,7 +97,7 @@ def leg_seconds(job: Mapping[str, Any], step_glob: str | None) -> float | None:
         return _seconds(job.get("started_at"), job.get("completed_at"))
     total, found = 0.0, False
     for step in job.get("steps") or []:
-        if not isinstance(step, Mapping) or not fnmatchcase(str(step.get("name", "")), step_glob):
+        if not isinstance(step, Mapping) or not name_match(step_glob, str(step.get("name", ""))):
             continue
         if step.get("conclusion") != "success":
             continue
@@ -118,7 +118,7 @@ def build_seconds(
     matched = 0
     for job in jobs:
         name = str(job.get("name", ""))
-        if job_glob is not None and not fnmatchcase(name, job_glob):
+        if job_glob is not None and not name_match(job_glob, name):
             continue
         matched += 1
         seconds = leg_seconds(job, step_glob)

@@ -33,7 +33,7 @@ def render_alert_body(
         f"## {md_code(slo_id)}: {severity} alert",
         "",
         f"Last checked {fmt_time(now, 'UTC')}: {len(alerts)} alert(s) firing; "
-        f"{RESPONSE[severity]} (SLOS.md).",
+        f"{RESPONSE[severity]} (the built-in policy).",
         "",
         "| alert | severity | why |",
         "| --- | --- | --- |",

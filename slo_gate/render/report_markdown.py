@@ -444,7 +444,7 @@ def render_report_markdown(report: Report) -> str:
             "---",
             "",
             "Made by slo-gate. Percentiles are nearest-rank and shown with their n; ratio SLOs "
-            "and budgets follow DESIGN.md (budget B = 1 − target, consumed = bad / (B · valid)).",
+            "and budgets: budget B = 1 − target, consumed = bad / (B · valid).",
         ],
     ]
     return "\n".join(line for part in parts for line in part) + "\n"

@@ -281,7 +281,8 @@ def test_playwright_junit_hostname_is_the_project_and_attachments_are_linked(
     )
     assert hero.line == 9
     assert (
-        junit_key(hero) == "visual/home.spec.ts::visual/home.spec.ts::home › hero @visual::chromium"
+        junit_key(hero)
+        == "visual/home.spec.ts::visual/home.spec.ts::home › hero @visual [chromium]"
     )
     assert junit.problems == []
 

@@ -28,13 +28,12 @@ def test_status_decides_per_test_and_project() -> None:
     # a test.fail() that failed as expected passed; a timed-out attempt is a failure
     keys = {f.key: f for f in report.failures}
     assert set(keys) == {
-        "visual/home.spec.ts::home page › hero matches baseline::chromium",
-        "visual/home.spec.ts::home page › footer matches baseline::chromium",
-        "e2e/login.spec.ts::rejects a bad password::chromium",
+        "[chromium] › visual/home.spec.ts:8 › home page › hero matches baseline",
+        "[chromium] › visual/home.spec.ts:14 › home page › footer matches baseline",
+        "[chromium] › e2e/login.spec.ts:15 › rejects a bad password",
     }
-    assert keys["visual/home.spec.ts::home page › footer matches baseline::chromium"].outcome == (
-        "flaky"
-    )
+    footer = keys["[chromium] › visual/home.spec.ts:14 › home page › footer matches baseline"]
+    assert footer.outcome == "flaky"
 
 
 def test_ansi_is_stripped_and_location_and_screenshots_are_linked() -> None:
@@ -51,7 +50,8 @@ def test_ansi_is_stripped_and_location_and_screenshots_are_linked() -> None:
     ]
     timeout = next(t for t in pw.tests if t.titles[-1] == "rejects a bad password")
     assert timeout.message == "Test timeout of 30000ms exceeded."
-    assert playwright_key(timeout) == "e2e/login.spec.ts::rejects a bad password::chromium"
+    # Playwright's own form: `npx playwright test e2e/login.spec.ts:15` runs it
+    assert playwright_key(timeout) == "[chromium] › e2e/login.spec.ts:15 › rejects a bad password"
 
 
 def test_global_errors_become_problems_without_colour() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from slo_gate.collectors.tests import find, tally
 from slo_gate.collectors.tests.collect import collect_tests
-from slo_gate.collectors.tests.tally import glob_regex
+from slo_gate.collectors.tests.tally import path_matches
 from slo_gate.config.policy import TestsPolicy
 from slo_gate.render.annotations import failure_annotations
 
@@ -165,10 +165,12 @@ def test_visual_tags_match_both_spellings(tmp_path: Path) -> None:
         ("**/*.visual.ts", "c.visual.ts", True),
         ("src/*.ts", "src/a/b.ts", False),
         ("src/?.ts", "src/a.ts", True),
+        ("tests/{visual,screens}/**", "tests/screens/a.spec.ts", True),
+        ("tests/{visual,screens}/**", "tests/unit/a.spec.ts", False),
     ],
 )
-def test_glob_regex(pattern: str, path: str, hit: bool) -> None:
-    assert bool(glob_regex(pattern).match(path)) is hit
+def test_path_matches(pattern: str, path: str, hit: bool) -> None:
+    assert path_matches(pattern, path) is hit
 
 
 def test_report_globs_walk_bounded_and_never_raise(tmp_path: Path) -> None:

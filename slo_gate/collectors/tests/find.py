@@ -17,7 +17,7 @@ from slo_gate.collectors.paths import MAX_MATCHES, glob_files, normalise, patter
 from slo_gate.collectors.tests.tally import problem
 from slo_gate.measurements import Problem
 
-_GLOB_CHARS = frozenset("*?[")
+_GLOB_CHARS = frozenset("*?[{")
 
 
 def _relative(workspace: Path, root: Path, pattern: str) -> str | None:

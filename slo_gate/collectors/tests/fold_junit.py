@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from slo_gate.collectors.junit import JUnitCase, JUnitFile
+from slo_gate.collectors.tests.resolve import PathResolver
 from slo_gate.collectors.tests.tally import BadOutcome, Failing, Outcome, Tally
 from slo_gate.text import clean_text
 
@@ -32,10 +33,46 @@ class Group:
     visual: bool = False
 
 
-def junit_key(case: JUnitCase) -> str:
-    """(suite, class, name), plus the project for Playwright's JUnit output."""
-    key = f"{case.suite}::{case.classname}::{case.name}"
-    return f"{key}::{case.project}" if case.project else key
+def junit_key(case: JUnitCase, resolver: PathResolver | None = None) -> str:
+    """The test's id in its runner's own form, so that it can be pasted into the runner.
+
+    pytest: ``path::Class::test[param]`` (from the ``file`` attribute, or the dotted classname
+    matched against the workspace's files); jest (jest-junit's default, whose name starts with
+    the classname): the full name; otherwise ``suite::class::name``. Playwright's JUnit output
+    adds ``[project]``.
+    """
+    if case.suite == "pytest" and case.classname:
+        key = _pytest_id(case, resolver)
+    elif case.classname and case.name.startswith(case.classname + " "):
+        key = case.name  # jest-junit: "{classname} {title}", jest's full name
+    else:
+        key = f"{case.suite}::{case.classname}::{case.name}"
+    return f"{key} [{case.project}]" if case.project else key
+
+
+def _pytest_id(case: JUnitCase, resolver: PathResolver | None) -> str:
+    """``tests/test_a.py::TestA::test_b[x]`` from ``classname="tests.test_a.TestA"``."""
+    parts = case.classname.split(".")
+    split = None
+    if case.file and case.file.endswith(".py"):
+        module = case.file.removesuffix(".py").replace("\\", "/").split("/")
+        if parts[: len(module)] == module:
+            split = len(module)
+    if split is None and resolver is not None:
+        split = next(
+            (
+                i
+                for i in range(len(parts), 0, -1)
+                if resolver.resolve("/".join(parts[:i]) + ".py") is not None
+            ),
+            None,
+        )
+    if split is None:  # classes are capitalised, modules are not
+        split = len(parts)
+        while split > 1 and parts[split - 1][:1].isupper():
+            split -= 1
+    path = "/".join(parts[:split]) + ".py"
+    return "::".join([path, *parts[split:], case.name])
 
 
 def _junit_title(case: JUnitCase) -> str:
@@ -53,12 +90,14 @@ def _junit_path(case: JUnitCase) -> str | None:
     return None
 
 
-def _junit_failing(case: JUnitCase, display: str, visual: bool) -> Failing:
+def _junit_failing(
+    case: JUnitCase, display: str, visual: bool, resolver: PathResolver | None = None
+) -> Failing:
     outcome: BadOutcome = (
         "errored" if case.outcome == "errored" else "flaky" if case.outcome == "flaky" else "failed"
     )
     return Failing(
-        key=junit_key(case),
+        key=junit_key(case, resolver),
         title=_junit_title(case),
         outcome=outcome,
         message=clean_text(case.message),
@@ -100,7 +139,7 @@ def fold_junit_separate(tally: Tally, junit: JUnitFile) -> None:
         visual = _junit_visual(tally, case)
         tally.add(outcome, case.project, visual)
         if outcome != "passed" and outcome != "skipped":
-            tally.keep(_junit_failing(case, junit.display, visual))
+            tally.keep(_junit_failing(case, junit.display, visual, tally.resolver))
     for (outcome, project), n in junit.plain.items():
         tally.add(outcome, project, False, n)
 
@@ -108,7 +147,7 @@ def fold_junit_separate(tally: Tally, junit: JUnitFile) -> None:
 def fold_junit_grouped(groups: dict[str, Group], tally: Tally, junit: JUnitFile) -> None:
     """``repeated-cases``: cases with the same key are attempts of one test."""
     for case in junit.cases():
-        key = junit_key(case)
+        key = junit_key(case, tally.resolver)
         group = groups.get(key)
         if group is None:
             group = groups[key] = Group(project=case.project)
@@ -121,9 +160,9 @@ def fold_junit_grouped(groups: dict[str, Group], tally: Tally, junit: JUnitFile)
             group.passed = True
             group.flaky = group.flaky or outcome == "flaky"
             if outcome == "flaky" and group.first_failing is None:
-                group.first_failing = _junit_failing(case, junit.display, False)
+                group.first_failing = _junit_failing(case, junit.display, False, tally.resolver)
             continue
-        failing = _junit_failing(case, junit.display, False)
+        failing = _junit_failing(case, junit.display, False, tally.resolver)
         group.failed = True
         group.last_bad = "errored" if outcome == "errored" else "failed"
         group.first_failing = group.first_failing or failing

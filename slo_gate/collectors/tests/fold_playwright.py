@@ -10,8 +10,14 @@ from slo_gate.text import clean_text
 
 
 def playwright_key(test: PlaywrightTest) -> str:
-    """(file, title path, project): stable across runs, shards and retries."""
-    return f"{test.file}::{' › '.join(test.titles)}::{test.project}"
+    """Playwright's own form, ``[project] › file:line › describe › title``.
+
+    ``npx playwright test file:line`` runs it; (project, file, titles) keep it stable across
+    runs, shards and retries.
+    """
+    where = f"{test.file}:{test.spec_line}" if test.spec_line else test.file
+    key = " › ".join((where, *test.titles))
+    return f"[{test.project}] › {key}" if test.project else key
 
 
 def fold_playwright(

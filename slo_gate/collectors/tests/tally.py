@@ -6,13 +6,12 @@ Counting rules (DESIGN.md "Test outcomes"): a flaky test passed and is also coun
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from slo_gate.collectors.paths import glob_regex as paths_glob_regex
+from slo_gate.collectors.paths import glob_match
 from slo_gate.collectors.tests.resolve import PathResolver
 from slo_gate.config.policy import TestsPolicy
 from slo_gate.measurements import Problem, TestCounts, VisualCounts
@@ -35,9 +34,9 @@ def problem(
     return Problem(code=code, message=message, path=path, level=level, source=SOURCE)
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A policy glob (``**`` any depth, ``*``, ``?``) as a regex over '/'-separated paths."""
-    return paths_glob_regex(pattern.replace("\\", "/"))
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a '/'-separated path matches a policy glob (the one glob syntax, with braces)."""
+    return glob_match(pattern.replace("\\", "/"), path)
 
 
 @dataclass(slots=True)
@@ -67,7 +66,7 @@ class Tally:
         self.failing: list[Failing] = []
         self.dropped = 0
         self.resolver = resolver
-        self.visual_paths = [glob_regex(p) for p in policy.visual.paths]
+        self.visual_paths = list(policy.visual.paths)
         self.visual_tags = frozenset(t.lstrip("@") for t in policy.visual.tags if t.lstrip("@"))
         self._path_visual: dict[str, bool] = {}
 
@@ -86,7 +85,8 @@ class Tally:
             norm = path.replace("\\", "/").removeprefix("./")
             resolved = self.resolver.resolve(path)
             known = any(
-                rx.match(norm) or (resolved and rx.match(resolved)) for rx in self.visual_paths
+                path_matches(p, norm) or (resolved and path_matches(p, resolved))
+                for p in self.visual_paths
             )
             self._path_visual[path] = known
         return known

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slo_gate.cli import main
+from slo_gate.render.markdown import render_markdown
+from slo_gate.verdict import Verdict
 from tests.golden import check_golden
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_example_comment_is_what_the_command_writes(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    out = tmp_path / "comment.md"
+    out = tmp_path / "verdict.json"
     code = main(
         [
             "check",
@@ -34,7 +36,7 @@ def test_example_comment_is_what_the_command_writes(tmp_path: Path) -> None:
             "4f1c2a9e8b7d6c5a4f3e2d1c0b9a8f7e6d5c4b3a",
             "--branch",
             "feature/gallery",
-            "--markdown",
+            "--json",
             str(out),
         ],
         env={},
@@ -43,7 +45,9 @@ def test_example_comment_is_what_the_command_writes(tmp_path: Path) -> None:
         clock=lambda: datetime(2026, 11, 1, tzinfo=UTC),
     )
     assert code == 0
-    check_golden(ROOT / "docs" / "example-comment.md", out.read_text())
+    # the PR comment is the verdict's Markdown (the job summary and --markdown add the trends)
+    comment = render_markdown(Verdict.model_validate_json(out.read_text()))
+    check_golden(ROOT / "docs" / "example-comment.md", comment)
 
 
 def test_readme_shows_the_example_comment_whole() -> None:

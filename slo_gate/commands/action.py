@@ -45,7 +45,7 @@ from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import render_terminal
-from slo_gate.render.trends import trend_charts
+from slo_gate.render.trends import policy_trends
 from slo_gate.runenv import RunEnv
 from slo_gate.verdict import Override, Verdict
 
@@ -130,12 +130,7 @@ def _check(
     for line in checked.log:
         gha.log(line)
     policy = checked.loaded.policy
-    trends = trend_charts(
-        [*checked.history],
-        checked.verdict.evaluated_at,
-        policy.bundles.per_widget.critical,
-        policy.build_time.p95.critical,
-    )
+    trends = policy_trends(checked.history, checked.verdict.evaluated_at, policy)
     return Published(checked.verdict, checked.annotations, policy.release.status_context, trends)
 
 

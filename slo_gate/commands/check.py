@@ -57,6 +57,7 @@ from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import printed, render_terminal
+from slo_gate.render.trends import policy_trends
 from slo_gate.runenv import RunEnv
 from slo_gate.runs import BuildSample, RunSummary
 from slo_gate.text import visible
@@ -449,7 +450,9 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
     if args.json:
         write_output_or_stdout(args.json, render_json(verdict), out)
     if args.markdown:
-        write_output_or_stdout(args.markdown, render_markdown(verdict), out)
+        trends = policy_trends(checked.history, verdict.evaluated_at, checked.loaded.policy)
+        markdown = render_markdown(verdict) + ("\n" + trends if trends else "")
+        write_output_or_stdout(args.markdown, markdown, out)
     source = checked.loaded.path or "the built-in policy"
     if to_stdout:
         return verdict_exit_code(verdict)  # stdout holds only the asked format

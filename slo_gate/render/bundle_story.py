@@ -155,3 +155,18 @@ def largest_files(b: BundlesOut, widget: WidgetOut, name: Name, most: int = 3) -
         shared = f" shared by {len(f.widgets)}" if len(f.widgets) > 1 else " own"
         parts.append(f"{name(f.path)} {short_bytes(size(f, algo))} ({shared.strip()})")
     return _more(parts, len(files))
+
+
+MODES = {
+    "html": "each HTML entry and every local JS and CSS file it loads (scripts, style sheets, "
+    "module preloads and static imports)",
+    "vite_manifest": "each manifest entry's JS and CSS files, with its static imports; HTML "
+    "files are not counted in this mode",
+    "glob": "each matched file on its own",
+}
+
+
+def mode_sentence(mode: str | None) -> str | None:
+    """What a widget's size counts in the widget mode the policy chose."""
+    counted = MODES.get(mode or "")
+    return None if counted is None else f"A widget counts {counted} ({mode} mode)."

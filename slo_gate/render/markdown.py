@@ -17,6 +17,7 @@ from slo_gate.render.bundle_story import (
     fmt_headroom,
     headroom,
     largest_files,
+    mode_sentence,
     moved_sentences,
     over_sentence,
     sort_widgets,
@@ -136,6 +137,7 @@ def _bundles(b: BundlesOut, limit: float | None) -> list[str]:
         f"container; brotli {_cell(c.brotli_version)} quality {c.brotli_quality}, window "
         f"{c.brotli_window}. "
         f"{b.cached_files} unchanged file(s) taken from history."
+        + (f" {counted}" if (counted := mode_sentence(b.mode)) else "")
     )
     return lines
 

@@ -17,6 +17,7 @@ from slo_gate.render.bundle_story import (
     fmt_headroom,
     headroom,
     largest_files,
+    mode_sentence,
     moved_sentences,
     over_sentence,
     sort_widgets,
@@ -113,6 +114,9 @@ def render_terminal(verdict: Verdict) -> str:
             f"{b.compression.gzip_level}; brotli {_plain(b.compression.brotli_version)} quality "
             f"{b.compression.brotli_quality}; {b.cached_files} file(s) from history"
         )
+        counted = mode_sentence(b.mode)
+        if counted:
+            lines.append(counted)
         lines.append("")
     if verdict.slos:
         rows = [["SLO", "status", "value", "target", "n", "window", "note"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from slo_gate.config.policy import Policy
 from slo_gate.records import Record
 from slo_gate.render.report_format import mermaid_chart
 from slo_gate.report_model import DailyPoint
@@ -108,3 +109,16 @@ def trend_charts(
     for caption, chart in drawn:
         lines += [f"{caption}:", "", *chart, ""]
     return "\n".join(lines)
+
+
+def policy_trends(records: Sequence[Record], now: datetime, policy: Policy) -> str:
+    """The 30-day charts with every limit the policy sets (the job summary, ``--markdown``)."""
+    visual = policy.tests.visual_pass_rate.critical
+    return trend_charts(
+        records,
+        now,
+        widget_limit_bytes=policy.bundles.per_widget.critical,
+        build_limit_s=policy.build_time.p95.critical,
+        total_limit_bytes=policy.bundles.total.critical,
+        visual_target_pct=None if visual is None else visual * 100,
+    )

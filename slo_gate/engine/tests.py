@@ -274,13 +274,29 @@ def evaluate_tests(
     min_events: int = 20,
     budget_policy: BudgetPolicy | None = None,
 ) -> list[Slo]:
-    """The ``tests`` and ``visual-pass-rate`` SLOs of one run."""
-    return [
-        tests_slo(report, policy),
-        visual_slo(
-            report, policy, history_visual, now, min_events=min_events, budget_policy=budget_policy
-        ),
-    ]
+    """The ``tests`` SLO of one run, and ``visual-pass-rate`` when there are visual tests.
+
+    A project without visual tests (none this run, none recorded, no visual paths in the
+    policy) gets no visual row: an absent source leaves no rows.
+    """
+    slos = [tests_slo(report, policy)]
+    has_visual = (
+        report.visual.total > 0
+        or bool(policy.visual.paths)
+        or any(c.total > 0 for _, c in history_visual)
+    )
+    if has_visual:
+        slos.append(
+            visual_slo(
+                report,
+                policy,
+                history_visual,
+                now,
+                min_events=min_events,
+                budget_policy=budget_policy,
+            )
+        )
+    return slos
 
 
 def visual_history(records: Sequence[Record]) -> list[tuple[datetime, VisualCounts]]:

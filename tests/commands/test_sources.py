@@ -64,7 +64,7 @@ def test_a_tests_only_policy_passes_on_passing_reports(tmp_path: Path) -> None:
     assert data["decision"] == "pass"
     assert data["bundles"] is None
     assert data["problems"] == []
-    assert {s["id"] for s in data["slos"]} == {"tests", "visual-pass-rate"}
+    assert {s["id"] for s in data["slos"]} == {"tests"}  # no visual test: no visual row
     assert "bundle" not in out
 
 

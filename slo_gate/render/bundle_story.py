@@ -95,8 +95,8 @@ def moved_sentences(b: BundlesOut, name: Name) -> list[str]:
         if cause is None:
             out.append(f"{listed} gzip")
         else:
-            who = "widget" if len(widgets) == 1 else f"{len(widgets)} widgets"
-            out.append(f"{_move(cause, name)} moved {who}: {listed}")
+            who = listed if len(widgets) == 1 else f"{len(widgets)} widgets: {listed}"
+            out.append(f"{_move(cause, name)} moved {who}")
     if len(groups) > LISTED:
         out.append(f"and {len(groups) - LISTED} more changes moved widgets")
     return out

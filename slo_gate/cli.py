@@ -3,6 +3,11 @@
 This is the edge: the only place that reads the process environment (once, into a ``RunEnv``)
 and the clock; each command in ``slo_gate.commands`` receives them. ``main`` holds the one
 error handler.
+
+The parser is built from the light ``commands/<name>_args.py`` modules (arguments and help);
+a command's own module, with what it imports (GitHub, lxml, the collectors, the report), is
+imported only when that command runs, so ``--version``, ``--help``, ``validate`` and ``schema``
+start quickly (a test keeps ``import slo_gate.cli`` free of them).
 """
 
 from __future__ import annotations
@@ -17,21 +22,27 @@ from types import ModuleType
 from typing import TextIO
 
 from slo_gate import __version__
-from slo_gate.commands import action, check, init, report, schema, validate
+from slo_gate.commands import (
+    action_args,
+    check_args,
+    init_args,
+    report_args,
+    schema_args,
+    validate_args,
+)
 from slo_gate.errors import ExitCode, SloGateError
-from slo_gate.gha import format_command
 from slo_gate.runenv import IN_ACTIONS, RunEnv
 
 Clock = Callable[[], datetime]
 
 #: in the order ``--help`` lists them
 COMMANDS: dict[str, ModuleType] = {
-    "check": check,
-    "action": action,
-    "init": init,
-    "validate": validate,
-    "schema": schema,
-    "report": report,
+    "check": check_args,
+    "action": action_args,
+    "init": init_args,
+    "validate": validate_args,
+    "schema": schema_args,
+    "report": report_args,
 }
 
 
@@ -97,6 +108,8 @@ def _bug(exc: Exception, *, debug: bool, in_actions: bool, out: TextIO, err: Tex
     if len(first) > 1000:
         first = first[:1000] + "…"
     if in_actions:
+        from slo_gate.gha import format_command  # the verdict models: not needed before a bug
+
         out.write(format_command("error", first, {"title": "slo-gate"}) + "\n")
     err.write(f"error: {first}\n")
     if debug:

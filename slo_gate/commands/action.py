@@ -145,27 +145,6 @@ def _from_artifact(
     return Published(verdict, verdict_annotations(verdict, None), "slo-gate/release"), target
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sub.add_parser(
-        "action",
-        help="run as the GitHub Action step: inputs from INPUT_* variables, publish the verdict",
-        description="What the GitHub Action runs: reads its inputs from the INPUT_* variables "
-        "and the run from the GITHUB_* variables, runs the gate and publishes the check run, "
-        "the pull-request comment, the release status, the job summary and the step outputs.",
-        epilog="""\
-example (in a workflow step; the action.yml of slo-gate does this):
-  env INPUT_CONFIG=.github/slo-gate.yml INPUT_JUNIT='reports/*.xml' slo-gate action
-
-exit codes:
-  0  pass or warn (and pause or rollback outside mode: release)
-  1  fail; in mode: release also pause and rollback
-  2  the policy file or an input is wrong, or there is nothing to measure
-  3  a bug in slo-gate
-  4  GitHub could not be used and fail-on-error (or history.on_api_error: fail) says to fail""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-
-
 def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int:
     """Run the gate as a workflow step; user errors become ``::error`` lines and exit codes."""
     return run_action(env, out, clock)

@@ -18,12 +18,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from slo_gate.config import DEFAULT_POLICY_PATH as DEFAULT_POLICY_PATH
 from slo_gate.config.policy import Policy
 from slo_gate.config.units import WRITTEN
 from slo_gate.errors import PolicyError
 from slo_gate.files import RefusedFile, read_bounded
-
-DEFAULT_POLICY_PATH = ".github/slo-gate.yml"
 
 KeyPath = tuple[str | int, ...]
 

@@ -12,7 +12,6 @@ import json
 from typing import Any, Literal
 
 from slo_gate.config.policy import Policy
-from slo_gate.verdict import Verdict
 
 POLICY_SCHEMA_ID = (
     "https://raw.githubusercontent.com/slo-gate/slo-gate/main/schema/policy.schema.json"
@@ -33,6 +32,8 @@ def policy_schema() -> dict[str, Any]:
 
 
 def verdict_schema() -> dict[str, Any]:
+    from slo_gate.verdict import Verdict  # here: `schema policy` and `validate` do without it
+
     schema = Verdict.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "slo-gate verdict (slo-gate check --json)"

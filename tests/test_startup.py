@@ -1,0 +1,107 @@
+"""Start-up: the parser and the light commands import nothing they do not use (issue 14).
+
+``slo-gate --version``, ``--help``, ``validate`` and ``schema`` must not pay for PyGithub,
+requests, lxml, orjson, the collectors or the report code. Each case runs in a fresh Python
+process and looks at ``sys.modules`` afterwards; the times themselves are measured in
+``docs/benchmarks.md`` ("Start-up"), never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slo_gate.cli import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: imported only by the commands that use them (check, report, action)
+HEAVY = (
+    "github",
+    "requests",
+    "urllib3",
+    "lxml",
+    "orjson",
+    "junitparser",
+    "brotli",
+    "slo_gate.report",
+    "slo_gate.collectors",
+    "slo_gate.github",
+    "slo_gate.history",
+    "slo_gate.engine",
+    "slo_gate.render",
+    "slo_gate.commands.inputs",
+)
+
+#: the parser alone needs not even the policy models
+NOT_FOR_THE_PARSER = (*HEAVY, "pydantic", "yaml", "slo_gate.config.policy", "slo_gate.verdict")
+
+PROGRAM = """\
+import io, json, sys
+import slo_gate.cli
+argv = json.loads(sys.argv[1])
+code = None
+if argv is not None:
+    out = io.StringIO()
+    code = slo_gate.cli.main(argv, env={}, out=out, err=out)
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _modules_after(argv: list[str] | None) -> tuple[int | None, list[str]]:
+    """Run ``slo_gate.cli.main(argv)`` (or only import the CLI) in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    result = json.loads(done.stdout.splitlines()[-1])
+    return result["code"], result["modules"]
+
+
+def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
+
+
+@pytest.mark.parametrize("argv", [None, ["--version"], ["--help"], ["check", "--help"]], ids=repr)
+def test_the_parser_imports_no_command(argv: list[str] | None) -> None:
+    code, modules = _modules_after(argv)
+    assert code in (None, 0)
+    assert _loaded(modules, NOT_FOR_THE_PARSER) == []
+    assert "slo_gate.commands.check" not in modules
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["schema", "policy"],
+        ["schema", "verdict"],
+        ["validate", "--workspace", str(ROOT), "--config", "examples/slo-gate.yml"],
+    ],
+    ids=" ".join,
+)
+def test_validate_and_schema_import_only_the_policy_code(argv: list[str]) -> None:
+    code, modules = _modules_after(argv)
+    assert code == 0
+    assert _loaded(modules, HEAVY) == []
+    assert f"slo_gate.commands.{argv[0]}" in modules  # it did run
+    parsers = {f"slo_gate.commands.{name}_args" for name in COMMANDS}
+    assert set(_loaded(modules, ("slo_gate.commands",))) == {
+        "slo_gate.commands",
+        *parsers,
+        f"slo_gate.commands.{argv[0]}",
+    }
+
+
+def test_the_real_command_still_runs_behind_its_parser() -> None:
+    """A command that needs GitHub and the collectors gets them when it runs."""
+    code, modules = _modules_after(["check", "--workspace", str(ROOT / "nowhere")])
+    assert code == 2  # nothing to measure there
+    assert "slo_gate.commands.check" in modules
+    assert "slo_gate.collectors" in modules

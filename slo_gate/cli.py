@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +33,7 @@ from slo_gate.commands import (
 )
 from slo_gate.errors import ExitCode, SloGateError
 from slo_gate.runenv import IN_ACTIONS, RunEnv
+from slo_gate.text import stop_commands, visible
 
 Clock = Callable[[], datetime]
 
@@ -104,7 +106,8 @@ BUG_REPORTS = "https://github.com/slo-gate/slo-gate/issues"
 def _bug(exc: Exception, *, debug: bool, in_actions: bool, out: TextIO, err: TextIO) -> int:
     """Exit 3: say it is a bug, with the version; the traceback only with ``--debug``."""
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    first = f"this is a bug in slo-gate {__version__}: {what}"
+    # the message may hold untrusted text: one line, nothing a runner could read as a command
+    first = f"this is a bug in slo-gate {__version__}: {visible(what)}"
     if len(first) > 1000:
         first = first[:1000] + "…"
     if in_actions:
@@ -113,7 +116,8 @@ def _bug(exc: Exception, *, debug: bool, in_actions: bool, out: TextIO, err: Tex
         out.write(format_command("error", first, {"title": "slo-gate"}) + "\n")
     err.write(f"error: {first}\n")
     if debug:
-        err.write("".join(traceback.format_exception(exc)))
+        trace = "".join(traceback.format_exception(exc))
+        err.write(stop_commands(trace, secrets.token_hex(16)) if in_actions else trace)
     else:
         err.write("  run again with --debug for the traceback\n")
     err.write(f"  please report it with the command line and the traceback: {BUG_REPORTS}\n")

@@ -60,7 +60,20 @@ def test_inside_actions_a_bug_is_an_escaped_error_command() -> None:
     lines = out.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("::error title=slo-gate::this is a bug in slo-gate")
-    assert "%0A::set-output" in lines[0]  # the message cannot start a command of its own
+    assert "range ::set-output" in lines[0]  # one line: it cannot start a command of its own
+
+
+@pytest.mark.usefixtures("broken_validate")
+def test_inside_actions_stderr_and_the_traceback_form_no_command() -> None:
+    code, _, err = _main(["--debug", "validate"], {"GITHUB_ACTIONS": "true"})
+    assert code == 3
+    lines = err.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+    token = lines[start].removeprefix("::stop-commands::")
+    end = lines.index(f"::{token}::")
+    assert "Traceback (most recent call last)" in "\n".join(lines[start:end])
+    outside = lines[:start] + lines[end + 1 :]
+    assert not [line for line in outside if line.startswith("::")], outside
 
 
 # ----------------------------------------------------------------------------- GitHub unreachable

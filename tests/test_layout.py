@@ -61,3 +61,13 @@ def test_pure_rooms_do_no_io() -> None:
     io_rooms = {"collectors", "history", "github", "commands", "cli", "gha", "runenv", "context"}
     for room in ("engine", "render", "report"):
         assert not edges.get(room, set()) & io_rooms, (room, sorted(edges.get(room, set())))
+
+
+def test_no_module_over_500_lines() -> None:
+    """Small modules: each room's jobs stay in files a reader can hold in their head."""
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}

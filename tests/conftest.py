@@ -4,7 +4,9 @@ a loaded 2-core machine must not turn a property test red), and reproducible on 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import responses
@@ -20,3 +22,14 @@ def rsps() -> Iterator[responses.RequestsMock]:
     """The REST API simulated with ``responses``; a request nobody registered fails the test."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A copy of the bundled example (widgets, seed history, policy, server logs) to run on."""
+    root = Path(__file__).resolve().parents[1] / "examples"
+    shutil.copytree(root / "widgets", tmp_path / "examples" / "widgets")
+    shutil.copy(root / "history-seed.jsonl", tmp_path / "examples")
+    shutil.copy(root / "slo-gate.yml", tmp_path / "examples")
+    shutil.copytree(root / "logs", tmp_path / "examples" / "logs")
+    return tmp_path

@@ -24,15 +24,6 @@ def run(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "examples" / "widgets", tmp_path / "examples" / "widgets")
-    shutil.copy(ROOT / "examples" / "history-seed.jsonl", tmp_path / "examples")
-    shutil.copy(ROOT / "examples" / "slo-gate.yml", tmp_path / "examples")
-    shutil.copytree(ROOT / "examples" / "logs", tmp_path / "examples" / "logs")
-    return tmp_path
-
-
 def check(ws: Path, *extra: str) -> tuple[int, str, str]:
     return run(
         "check",
@@ -48,20 +39,20 @@ def check(ws: Path, *extra: str) -> tuple[int, str, str]:
     )
 
 
-def test_example_pauses_writes_files_and_validates(workspace: Path) -> None:
+def test_example_pauses_writes_files_and_validates(ws: Path) -> None:
     code, out, err = check(
-        workspace,
+        ws,
         "--commit",
         "aaa111",
         "--json",
-        str(workspace / "v.json"),
+        str(ws / "v.json"),
         "--markdown",
-        str(workspace / "s.md"),
+        str(ws / "s.md"),
     )
     assert (code, err) == (0, "")  # a pause does not fail a pull request
     assert "decision: PAUSE" in out
     assert "gallery" in out
-    verdict = json.loads((workspace / "v.json").read_text())
+    verdict = json.loads((ws / "v.json").read_text())
     jsonschema.validate(verdict, verdict_schema())
     assert verdict["schema_version"] == 1
     assert verdict["decision"] == "pause"
@@ -77,66 +68,66 @@ def test_example_pauses_writes_files_and_validates(workspace: Path) -> None:
     assert verdict["bundles"]["compression"]["brotli_quality"] == 11
     size = next(s for s in verdict["slos"] if s["id"] == "widget-bundle-size")
     assert size["history"]["samples"] == 30  # October 2 to 31 of the embedded history
-    summary = (workspace / "s.md").read_text()
+    summary = (ws / "s.md").read_text()
     assert "## slo-gate: ⏸️ pause" in summary
     assert "### Error budgets" in summary
     assert "| gallery | 5 |" in summary
 
 
-def test_second_check_on_another_commit_shows_deltas(workspace: Path) -> None:
-    check(workspace, "--commit", "aaa111")
-    (workspace / "examples/widgets/dist/assets").joinpath("extra.css").write_text("x" * 10)
-    html = workspace / "examples/widgets/dist/src/widgets/chat/index.html"
+def test_second_check_on_another_commit_shows_deltas(ws: Path) -> None:
+    check(ws, "--commit", "aaa111")
+    (ws / "examples/widgets/dist/assets").joinpath("extra.css").write_text("x" * 10)
+    html = ws / "examples/widgets/dist/src/widgets/chat/index.html"
     html.write_text(
         html.read_text().replace(
             "</head>", '<link rel="stylesheet" href="/assets/extra.css"></head>'
         )
     )
-    check(workspace, "--commit", "bbb222", "--json", str(workspace / "v.json"))
-    verdict = json.loads((workspace / "v.json").read_text())
+    check(ws, "--commit", "bbb222", "--json", str(ws / "v.json"))
+    verdict = json.loads((ws / "v.json").read_text())
     chat = next(w for w in verdict["bundles"]["widgets"] if w["name"] == "chat")
     assert chat["delta"]["raw"] == 10 + len('<link rel="stylesheet" href="/assets/extra.css">')
     assert verdict["bundles"]["baseline"]["commit"] == "aaa111"
     assert verdict["bundles"]["baseline"]["how"] == "last record of branch main"
     assert verdict["bundles"]["cached_files"] == 10  # all but the changed HTML and the new CSS
-    lines = (workspace / ".slo-gate/history.jsonl").read_text().splitlines()
+    lines = (ws / ".slo-gate/history.jsonl").read_text().splitlines()
     assert len(lines) == 2
 
 
-def test_baseline_ref_picks_a_seed_commit(workspace: Path) -> None:
-    seed = (workspace / "examples/history-seed.jsonl").read_text().splitlines()
+def test_baseline_ref_picks_a_seed_commit(ws: Path) -> None:
+    seed = (ws / "examples/history-seed.jsonl").read_text().splitlines()
     first = json.loads(seed[0])
     check(
-        workspace,
+        ws,
         "--baseline",
         first["commit"][:10],
         "--json",
-        str(workspace / "v.json"),
+        str(ws / "v.json"),
         "--no-record",
     )
-    verdict = json.loads((workspace / "v.json").read_text())
+    verdict = json.loads((ws / "v.json").read_text())
     assert verdict["bundles"]["baseline"]["commit"] == first["commit"]
-    assert not (workspace / ".slo-gate/history.jsonl").exists()
+    assert not (ws / ".slo-gate/history.jsonl").exists()
 
 
-def test_release_mode_fails_on_pause(workspace: Path) -> None:
-    code, out, _ = check(workspace, "--mode", "release", "--no-record")
+def test_release_mode_fails_on_pause(ws: Path) -> None:
+    code, out, _ = check(ws, "--mode", "release", "--no-record")
     assert code == 1
     assert "decision: PAUSE" in out
 
 
-def test_override_lifts_the_pause_audited(workspace: Path) -> None:
+def test_override_lifts_the_pause_audited(ws: Path) -> None:
     code, _, _ = check(
-        workspace,
+        ws,
         "--mode",
         "release",
         "--no-record",
         "--override",
         "urgent login fix",
         "--json",
-        str(workspace / "v.json"),
+        str(ws / "v.json"),
     )
-    verdict = json.loads((workspace / "v.json").read_text())
+    verdict = json.loads((ws / "v.json").read_text())
     assert code == 0
     assert verdict["decision"] == "warn"
     assert verdict["release"]["state"] == "open"
@@ -153,29 +144,43 @@ def _policy(ws: Path, text: str) -> Path:
     return path
 
 
-def test_fail_exits_1(workspace: Path) -> None:
+def test_fail_exits_1(ws: Path) -> None:
     policy = _policy(
-        workspace,
+        ws,
         "bundles:\n  root: examples/widgets/dist\n"
         "  widgets: {html: 'src/widgets/**/index.html'}\n"
         "  per_widget: {warning: 100 KB, critical: 200 KB}\n",
     )
     code, out, _ = run(
-        "check", "--workspace", str(workspace), "--config", str(policy), "--now", NOW, "--no-record"
+        "check",
+        "--workspace",
+        str(ws),
+        "--config",
+        str(policy),
+        "--now",
+        NOW,
+        "--no-record",
     )
     assert code == 1
     assert "decision: FAIL" in out
 
 
-def test_pass_exits_0(workspace: Path) -> None:
+def test_pass_exits_0(ws: Path) -> None:
     policy = _policy(
-        workspace,
+        ws,
         "bundles:\n  root: examples/widgets/dist\n"
         "  widgets: {html: 'src/widgets/**/index.html'}\n"
         "  per_widget: {warning: 300 KiB, critical: 1 MiB}\n",
     )
     code, out, _ = run(
-        "check", "--workspace", str(workspace), "--config", str(policy), "--now", NOW, "--no-record"
+        "check",
+        "--workspace",
+        str(ws),
+        "--config",
+        str(policy),
+        "--now",
+        NOW,
+        "--no-record",
     )
     assert code == 0
     assert "decision: PASS" in out
@@ -237,17 +242,17 @@ def test_schema(which: str) -> None:
     jsonschema.Draft202012Validator.check_schema(json.loads(out))
 
 
-def test_bad_history_lines_are_reported_not_fatal(workspace: Path) -> None:
-    hist = workspace / ".slo-gate" / "history.jsonl"
+def test_bad_history_lines_are_reported_not_fatal(ws: Path) -> None:
+    hist = ws / ".slo-gate" / "history.jsonl"
     hist.parent.mkdir()
     hist.write_text("not json\n{}\n")
-    code, out, _ = check(workspace, "--no-record")
+    code, out, _ = check(ws, "--no-record")
     assert code == 0
     assert "[history-bad-lines]" in out
     assert "lines 1, 2" in out
 
 
-def test_python_dash_m(workspace: Path) -> None:
+def test_python_dash_m(ws: Path) -> None:
     import subprocess
     import sys
 
@@ -262,31 +267,31 @@ def test_python_dash_m(workspace: Path) -> None:
     assert json.loads(done.stdout)["title"].startswith("slo-gate verdict")
 
 
-def test_failing_tests_fail_the_gate_and_are_recorded(workspace: Path) -> None:
+def test_failing_tests_fail_the_gate_and_are_recorded(ws: Path) -> None:
     reports = ROOT / "tests" / "fixtures" / "reports" / "pytest"
-    shutil.copytree(reports, workspace / "reports")
+    shutil.copytree(reports, ws / "reports")
     code, _, _ = check(
-        workspace,
+        ws,
         "--commit",
         "t1",
         "--junit",
         "reports/pytest-xunit2.xml",
         "--json",
-        str(workspace / "v.json"),
+        str(ws / "v.json"),
         "--markdown",
-        str(workspace / "s.md"),
+        str(ws / "s.md"),
     )
     assert code == 1
-    verdict = json.loads((workspace / "v.json").read_text())
+    verdict = json.loads((ws / "v.json").read_text())
     jsonschema.validate(verdict, verdict_schema())
     assert verdict["tests"]["failed"] > 0
     assert next(s for s in verdict["slos"] if s["id"] == "tests")["status"] == "fail"
-    assert "### Tests" in (workspace / "s.md").read_text()
-    record = json.loads((workspace / ".slo-gate/history.jsonl").read_text().splitlines()[-1])
+    assert "### Tests" in (ws / "s.md").read_text()
+    record = json.loads((ws / ".slo-gate/history.jsonl").read_text().splitlines()[-1])
     assert record["tests"]["counts"]["failed"] == verdict["tests"]["failed"]
 
 
-def test_test_glob_matching_nothing_is_not_a_silent_pass(workspace: Path) -> None:
-    code, out, _ = check(workspace, "--junit", "reports/none-*.xml", "--no-record")
+def test_test_glob_matching_nothing_is_not_a_silent_pass(ws: Path) -> None:
+    code, out, _ = check(ws, "--junit", "reports/none-*.xml", "--no-record")
     assert code == 1
     assert "reports/none-*.xml" in out

@@ -3,36 +3,14 @@ exit 2 for a bad policy — never exit 3 (a bug), never a traceback, never a han
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from slo_gate.cli import main
 from slo_gate.records import Record
+from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(
-        list(argv), env={}, out=out, err=err, clock=lambda: datetime(2026, 11, 1, tzinfo=UTC)
-    )
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "examples" / "widgets", tmp_path / "examples" / "widgets")
-    shutil.copy(ROOT / "examples" / "history-seed.jsonl", tmp_path / "examples")
-    shutil.copy(ROOT / "examples" / "slo-gate.yml", tmp_path / "examples")
-    shutil.copytree(ROOT / "examples" / "logs", tmp_path / "examples" / "logs")
-    return tmp_path
 
 
 def check(ws: Path, *extra: str) -> tuple[int, str, str]:
@@ -58,17 +36,17 @@ def problem_codes(ws: Path) -> list[str]:
     return [p["code"] for p in json.loads((ws / "v.json").read_text("utf-8"))["problems"]]
 
 
-def test_a_policy_with_an_infinite_number_exits_2(workspace: Path) -> None:
-    policy = workspace / "examples" / "slo-gate.yml"
+def test_a_policy_with_an_infinite_number_exits_2(ws: Path) -> None:
+    policy = ws / "examples" / "slo-gate.yml"
     policy.write_text(policy.read_text("utf-8") + "budget:\n  min_events: .inf\n", "utf-8")
-    code, _, err = check(workspace)
+    code, _, err = check(ws)
     assert code == 2
     assert err.startswith("error: ") and "budget.min_events" in err
     assert "Traceback" not in err
 
 
-def test_a_hostile_build_folder_is_problems_in_the_verdict(workspace: Path) -> None:
-    dist = workspace / "examples" / "widgets" / "dist"
+def test_a_hostile_build_folder_is_problems_in_the_verdict(ws: Path) -> None:
+    dist = ws / "examples" / "widgets" / "dist"
     (dist / "loop").symlink_to("loop")
     (dist / "up").symlink_to(".", target_is_directory=True)
     os.mkfifo(dist / "pipe.js")
@@ -77,17 +55,17 @@ def test_a_hostile_build_folder_is_problems_in_the_verdict(workspace: Path) -> N
     for _ in range(70):
         deep = deep / "d"
     deep.mkdir(parents=True)
-    code, _, err = check(workspace, "--no-record")
+    code, _, err = check(ws, "--no-record")
     assert code in (0, 1), err
-    codes = problem_codes(workspace)
+    codes = problem_codes(ws)
     for expected in ("path-link-loop", "path-special-file", "path-not-utf8", "walk-too-deep"):
         assert expected in codes
 
 
-def test_a_damaged_history_loses_nothing(workspace: Path) -> None:
-    history = workspace / ".slo-gate" / "history.jsonl"
+def test_a_damaged_history_loses_nothing(ws: Path) -> None:
+    history = ws / ".slo-gate" / "history.jsonl"
     history.parent.mkdir()
-    seed_line = (workspace / "examples" / "history-seed.jsonl").read_text("utf-8").splitlines()[0]
+    seed_line = (ws / "examples" / "history-seed.jsonl").read_text("utf-8").splitlines()[0]
     future = json.loads(seed_line) | {"recorded_at": "9999-01-01T00:00:00Z", "commit": "forged"}
     naive = json.loads(seed_line) | {"recorded_at": "2026-10-30T00:00:00", "commit": "naive"}
     history.write_bytes(
@@ -97,14 +75,14 @@ def test_a_damaged_history_loses_nothing(workspace: Path) -> None:
         + b"\n"
         + seed_line.encode()[:50]  # torn: a run killed while writing
     )
-    code, _, err = check(workspace)
+    code, _, err = check(ws)
     assert code in (0, 1), err
-    codes = problem_codes(workspace)
+    codes = problem_codes(ws)
     assert "history-bad-lines" in codes
     assert "history-torn-line" in codes
     assert "history-future-records" in codes
     lines = history.read_text("utf-8", errors="replace").splitlines()
     assert len(lines) == 5  # the fragment kept on its own line, the new record after it
     assert Record.model_validate_json(lines[-1]).commit == "bbb222"
-    verdict = json.loads((workspace / "v.json").read_text("utf-8"))
+    verdict = json.loads((ws / "v.json").read_text("utf-8"))
     assert "forged" not in json.dumps(verdict.get("bundles", {}).get("changes", {}))

@@ -105,3 +105,59 @@ def test_the_real_command_still_runs_behind_its_parser() -> None:
     assert code == 2  # nothing to measure there
     assert "slo_gate.commands.check" in modules
     assert "slo_gate.collectors" in modules
+
+
+#: what a check of JUnit reports alone, with no GitHub repository or token, has no use for
+NOT_FOR_A_JUNIT_CHECK = (
+    "github",
+    "requests",
+    "urllib3",
+    "brotli",
+    "orjson",
+    "slo_gate.github.client",
+    "slo_gate.history.workflow_runs",
+    "slo_gate.history.baseline",
+    "slo_gate.history.github_branch",
+    "slo_gate.collectors.bundles",
+    "slo_gate.collectors.build_time",
+    "slo_gate.collectors.playwright",
+    "slo_gate.collectors.server_logs",
+    "slo_gate.report",
+    "slo_gate.report_model",
+)
+
+
+def test_a_junit_check_imports_only_what_it_measures(tmp_path: Path) -> None:
+    """GitHub, the bundle scanner and the other collectors load with the run that uses them."""
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuite name="s" tests="2" failures="1">'
+        '<testcase classname="t" name="ok"/>'
+        '<testcase classname="t" name="bad"><failure message="no"/></testcase>'
+        "</testsuite>"
+    )
+    argv = ["check", "--workspace", str(tmp_path), "--junit", "junit.xml", "--no-record"]
+    code, modules = _modules_after(argv)
+    assert code == 1  # it ran: one failing test fails the gate
+    assert "slo_gate.collectors.junit" in modules
+    assert _loaded(modules, NOT_FOR_A_JUNIT_CHECK) == []
+
+
+def test_each_source_brings_its_collector(tmp_path: Path) -> None:
+    """The same check with bundles and a build-time file loads those collectors, and no GitHub."""
+    (tmp_path / "dist" / "w").mkdir(parents=True)
+    (tmp_path / "dist" / "w" / "index.html").write_text('<script src="app.js"></script>')
+    (tmp_path / "dist" / "w" / "app.js").write_text("console.log(1)\n")
+    (tmp_path / "build.json").write_text('{"seconds": 12}')
+    (tmp_path / "slo-gate.yml").write_text(
+        "version: 1\nbundles:\n  root: dist\n  widgets: {html: '*/index.html'}\n"
+        "build_time:\n  from: {file: build.json}\n"
+    )
+    policy = str(tmp_path / "slo-gate.yml")
+    argv = ["check", "--workspace", str(tmp_path), "--config", policy, "--no-record"]
+    code, modules = _modules_after(argv)
+    assert code == 0
+    assert {"slo_gate.collectors.bundles", "slo_gate.collectors.build_time", "brotli"} <= set(
+        modules
+    )
+    assert _loaded(modules, ("github", "requests", "slo_gate.github.client")) == []

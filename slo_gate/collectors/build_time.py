@@ -29,7 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from slo_gate.config.policy import BuildTimeSource
 from slo_gate.files import RefusedFile, read_bounded
-from slo_gate.github.client import GitHubApiError, OnApiError
+from slo_gate.github.api_error import GitHubApiError
+from slo_gate.github.connection import OnApiError
 from slo_gate.github.paging import parse_time
 from slo_gate.history.workflow_runs import WorkflowRunReader, build_seconds
 from slo_gate.measurements import Problem

@@ -14,11 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from slo_gate import __version__
-from slo_gate.collectors.build_time import BuildTimeMeasurement, RunRef, collect_build_time
-from slo_gate.collectors.bundles import collect_bundles
 from slo_gate.commands.inputs import (
     PR_EVENTS,
     Clock,
@@ -46,22 +44,28 @@ from slo_gate.engine.release import verdict_exit_code
 from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError, UsageError
 from slo_gate.files import write_output_or_stdout
-from slo_gate.github.client import GitHubApiError, GitHubClient
+from slo_gate.github.api_error import GitHubApiError
 from slo_gate.github.shared import SharedClient
-from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
 from slo_gate.history.file_store import known_files, pick_baseline
-from slo_gate.history.workflow_runs import Listing, WorkflowRunReader
-from slo_gate.measurements import Annotation, Measurements, Problem, TestReport
+from slo_gate.measurements import Annotation, BundleMeasurement, Measurements, Problem, TestReport
 from slo_gate.records import Record
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import printed, render_terminal
-from slo_gate.render.trends import policy_trends
 from slo_gate.runenv import RunEnv
 from slo_gate.runs import BuildSample, RunSummary
 from slo_gate.text import visible
 from slo_gate.verdict import Override, Verdict
+
+if TYPE_CHECKING:
+    from slo_gate.collectors.build_time import BuildTimeMeasurement
+    from slo_gate.github.client import GitHubClient
+    from slo_gate.history.workflow_runs import WorkflowRunReader
+
+# A source's collector is imported by the run that measures it (see ``_collect_bundles``,
+# ``_collect_build``, ``_build_history``, ``_baseline``): a run of JUnit reports alone does not
+# pay for the bundle scanner, the Jobs API reader or the baseline walk at start-up.
 
 LabelReader = Callable[[Policy, datetime], tuple[Override | None, Override | None]]
 
@@ -140,6 +144,8 @@ def _build_history(
     src = p.build_time.from_
     if reader is None or src is None or not src.workflow:
         return []
+    from slo_gate.history.workflow_runs import Listing
+
     try:
         samples, _ = reader.build_durations(
             Listing(src.workflow, tuple(p.ci.branches), tuple(p.ci.events)),
@@ -166,6 +172,8 @@ def _baseline(
     problems: list[Problem],
 ) -> tuple[Record | None, str]:
     if opts.baseline is None and client is not None and ctx.event in PR_EVENTS:
+        from slo_gate.history.baseline import GitHubCommits, PullRequestRef, find_baseline
+
         found, more = find_baseline(
             history,
             PullRequestRef.from_event(run.event, run.event_name, run.sha),
@@ -211,7 +219,7 @@ def _record(
     now: datetime,
     bundles: Any,
     tests: TestReport | None,
-    build: BuildTimeMeasurement,
+    build_seconds: float | None,
 ) -> Record:
     return Record(
         recorded_at=now,
@@ -222,7 +230,34 @@ def _record(
         decision=verdict.decision,
         bundles=bundle_record(verdict.bundles, bundles) if verdict.bundles else None,
         tests=record_tests(tests) if tests is not None else None,
-        build_time_s=build.seconds,
+        build_time_s=build_seconds,
+    )
+
+
+def _collect_bundles(
+    policy: Policy, workspace: Path, history: Sequence[Record], workers: int | None
+) -> BundleMeasurement | None:
+    if not policy.has_section("bundles"):
+        return None
+    from slo_gate.collectors.bundles import collect_bundles
+
+    return collect_bundles(policy.bundles, workspace, known_files(history), workers)
+
+
+def _collect_build(
+    policy: Policy, workspace: Path, reader: WorkflowRunReader | None, run: RunEnv
+) -> BuildTimeMeasurement | None:
+    """This run's build time when the policy has a source for it."""
+    if policy.build_time.from_ is None:
+        return None
+    from slo_gate.collectors.build_time import RunRef, collect_build_time
+
+    return collect_build_time(
+        policy.build_time.from_,
+        workspace=workspace,
+        reader=reader,
+        run=RunRef(run.run_number, run.attempt_number),
+        on_api_error=policy.history.on_api_error,
     )
 
 
@@ -256,21 +291,12 @@ def perform_check(
         history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
     reader = run_reader(client, store, ctx.workspace, policy)
-    bundles = (
-        collect_bundles(policy.bundles, ctx.workspace, known_files(history), opts.workers)
-        if policy.has_section("bundles")
-        else None
-    )
+    bundles = _collect_bundles(policy, ctx.workspace, history, opts.workers)
     tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
     server = collect_server(loaded, ctx.workspace, now, problems)
-    build = collect_build_time(
-        policy.build_time.from_,
-        workspace=ctx.workspace,
-        reader=reader,
-        run=RunRef(run.run_number, run.attempt_number),
-        on_api_error=policy.history.on_api_error,
-    )
-    problems.extend(build.problems)
+    build = _collect_build(policy, ctx.workspace, reader, run)
+    build_seconds = build.seconds if build is not None else None
+    problems.extend(build.problems if build is not None else ())
     ci_runs = _ci_runs(loaded, reader, now, problems)
     past_builds = _build_history(loaded, reader, now, problems)
     run_id = int(ctx.run_id) if ctx.run_id and ctx.run_id.isdigit() else None
@@ -289,7 +315,7 @@ def perform_check(
             extra_problems=tuple(problems),
             server=server,
             ci_runs=ci_runs,
-            build_this_run=BuildSample(now, build.seconds, run_id) if build.seconds else None,
+            build_this_run=BuildSample(now, build_seconds, run_id) if build_seconds else None,
             build_samples=tuple(past_builds),
             build_time_configured=policy.build_time.from_ is not None,
             override=_override(opts, run, now) or freeze,
@@ -300,7 +326,7 @@ def perform_check(
     # Pull requests read the history and never write it (their code is not yet trusted).
     if store is not None and not opts.no_record and ctx.event not in PR_EVENTS:
         try:
-            store.append(_record(verdict, ctx, now, bundles, tests, build))
+            store.append(_record(verdict, ctx, now, bundles, tests, build_seconds))
         except GitHubError as exc:
             log.append(f"history not recorded: {exc.message}")
     return CheckRun(
@@ -350,6 +376,8 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
     if args.json:
         write_output_or_stdout(args.json, render_json(verdict), out)
     if args.markdown:
+        from slo_gate.render.trends import policy_trends  # charts: only for --markdown
+
         trends = policy_trends(checked.history, verdict.evaluated_at, checked.loaded.policy)
         markdown = render_markdown(verdict) + ("\n" + trends if trends else "")
         write_output_or_stdout(args.markdown, markdown, out)

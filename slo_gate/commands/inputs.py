@@ -12,22 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from slo_gate.config.policy import Policy
-from slo_gate.github.client import Connection, GitHubClient
+from slo_gate.github.connection import Connection
 from slo_gate.github.shared import ClientFactory, SharedClient
 from slo_gate.history.file_store import FileStore
-from slo_gate.history.github_branch import EventContext, GitHubBranchStore
 from slo_gate.history.run_cache import JsonFileRunCache, RunCacheStore
 from slo_gate.history.store import HistoryStore
-from slo_gate.history.workflow_runs import (
-    CiHistory,
-    WorkflowRunReader,
-    read_ci_history,
-)
 from slo_gate.measurements import Problem
 from slo_gate.runenv import RunEnv
+
+if TYPE_CHECKING:
+    from slo_gate.github.client import GitHubClient
+    from slo_gate.history.workflow_runs import CiHistory, WorkflowRunReader
 
 Clock = Callable[[], datetime]
 StoreKind = Literal["file", "github-branch", "off"]
@@ -107,6 +105,9 @@ def open_store(
             return None, [
                 github_missing("history.store: github-branch", api_level(hist.on_api_error))
             ]
+        # the data branch's store uses PyGithub's types: imported only when it is chosen
+        from slo_gate.history.github_branch import EventContext, GitHubBranchStore
+
         context = EventContext(run.event_name, run.ref, tuple(policy.ci.branches))
         store = GitHubBranchStore(
             client, context=context, now=now, branch=hist.branch, on_api_error=hist.on_api_error
@@ -120,8 +121,9 @@ def open_store(
 
 def run_cache(store: HistoryStore | None, workspace: Path, policy: Policy) -> RunCacheStore:
     """Workflow-run summaries are cached beside the history (the data branch, or a folder)."""
-    if isinstance(store, GitHubBranchStore):
-        return store.run_cache()
+    cache = store.run_cache() if store is not None else None
+    if cache is not None:
+        return cache
     return JsonFileRunCache(workspace / Path(policy.history.file).parent / "runs")
 
 
@@ -130,6 +132,8 @@ def run_reader(
 ) -> WorkflowRunReader | None:
     if client is None:
         return None
+    from slo_gate.history.workflow_runs import WorkflowRunReader  # only runs that read GitHub
+
     return WorkflowRunReader(client, run_cache(store, workspace, policy))
 
 
@@ -137,6 +141,8 @@ def read_ci(
     policy: Policy, reader: WorkflowRunReader, *, since: datetime, now: datetime
 ) -> CiHistory:
     """The configured workflows' runs, with the policy's CI options (gate and report alike)."""
+    from slo_gate.history.workflow_runs import read_ci_history
+
     ci = policy.ci
     return read_ci_history(
         reader,

@@ -34,7 +34,8 @@ from slo_gate.config.policy import BudgetPolicy, Policy
 from slo_gate.config.units import parse_duration
 from slo_gate.errors import ExitCode, UsageError
 from slo_gate.files import write_output_or_stdout
-from slo_gate.github.client import GitHubApiError, GitHubClient
+from slo_gate.github.api_error import GitHubApiError
+from slo_gate.github.client import GitHubClient
 from slo_gate.github.comment import resolve_identity
 from slo_gate.github.issues import publish_report_issue, read_incident_issues, sync_alert_issues
 from slo_gate.github.shared import SharedClient

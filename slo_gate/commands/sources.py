@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from slo_gate.collectors.server_logs import collect_server_logs
 from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.config.loader import DEFAULT_POLICY_PATH, LoadedPolicy
 from slo_gate.config.policy import Policy
@@ -57,6 +56,8 @@ def collect_server(
     """Server logs: measured when the policy has ``server:``."""
     p = loaded.policy
     if p.server.logs:
+        from slo_gate.collectors.server_logs import collect_server_logs  # only runs that read logs
+
         return collect_server_logs(p.server, p.budget, ws, now)
     if p.has_section("server"):
         problems.append(_unconfigured("server", "log files", "set server.logs"))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from github.Repository import Repository
+if TYPE_CHECKING:
+    from github.Repository import Repository
 
 
 def parse_time(value: Any) -> datetime | None:

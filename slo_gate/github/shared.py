@@ -8,16 +8,20 @@ report issue) asks this object, so one run has one client, one request counter a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from slo_gate.github.client import Connection, GitHubClient, make_client
+from slo_gate.github.connection import Connection
 
-ClientFactory = Callable[[Connection], GitHubClient]
+if TYPE_CHECKING:
+    from slo_gate.github.client import GitHubClient
+
+ClientFactory = Callable[[Connection], "GitHubClient"]
 
 
 class SharedClient:
     """A lazily built client; ``get()`` always returns the same one."""
 
-    def __init__(self, conn: Connection, factory: ClientFactory = make_client) -> None:
+    def __init__(self, conn: Connection, factory: ClientFactory | None = None) -> None:
         self.conn = conn
         self._factory = factory
         self._client: GitHubClient | None = None
@@ -45,9 +49,16 @@ class SharedClient:
     def get(self) -> GitHubClient:
         """The client (built now if this is the first call); a bad repository raises."""
         if self._client is None:
-            self._client = self._factory(self.conn)
+            self._client = (self._factory or _make_client)(self.conn)
         return self._client
 
     def summary(self) -> str | None:
         """The request line of the run, or None when GitHub was never used."""
         return self._client.summary() if self._client is not None else None
+
+
+def _make_client(conn: Connection) -> GitHubClient:
+    """PyGithub and requests are imported here, when a run first needs GitHub."""
+    from slo_gate.github.client import make_client
+
+    return make_client(conn)

@@ -19,14 +19,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from github import GithubException
-
-from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.github.api_error import GitHubApiError, github_error
+from slo_gate.github.connection import OnApiError
 from slo_gate.measurements import Problem
 from slo_gate.records import Record
 from slo_gate.verdict import Baseline
+
+if TYPE_CHECKING:
+    from slo_gate.github.client import GitHubClient
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,11 @@ class GitHubCommits:
         try:
             comparison = self.client.repo().compare(base, head)
             return comparison.merge_base_commit.sha
-        except GithubException as exc:
-            if exc.status == 404:
-                return None  # e.g. the head is in a deleted fork
-            raise github_error(exc, f"comparing {base[:12]}...{head[:12]}") from None
         except Exception as exc:
-            raise github_error(exc, f"comparing {base[:12]}...{head[:12]}") from None
+            error = github_error(exc, f"comparing {base[:12]}...{head[:12]}")
+            if error.status == 404:
+                return None  # e.g. the head is in a deleted fork
+            raise error from None
 
     def first_parent_chain(self, sha: str, limit: int) -> list[str]:
         """Walk first parents through the commit listing: 100 commits per request.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from slo_gate.history.run_cache import RunCacheStore
 from slo_gate.measurements import Problem
 from slo_gate.records import Record
 
@@ -32,3 +33,8 @@ class HistoryStore(ABC):
     def problems(self) -> Sequence[Problem]:
         """Problems met while reading (bad lines, missing store, ...)."""
         return ()
+
+    def run_cache(self) -> RunCacheStore | None:
+        """Where workflow-run summaries are cached beside this store; ``None``: the caller's
+        default (a folder next to the local history file)."""
+        return None

@@ -25,11 +25,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from slo_gate.engine.ci import latest_by_id
-from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
+from slo_gate.github.api_error import GitHubApiError, github_error
+from slo_gate.github.connection import OnApiError
 from slo_gate.github.paging import next_link, parse_time
 from slo_gate.globs import name_match
 from slo_gate.history.run_cache import (
@@ -40,6 +41,9 @@ from slo_gate.history.run_cache import (
 )
 from slo_gate.measurements import Problem
 from slo_gate.runs import BuildSample, RunSummary
+
+if TYPE_CHECKING:
+    from slo_gate.github.client import GitHubClient
 
 LISTING_CAP = 1000
 #: the hourly request limit assumed until a response states it (the Actions token's)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from slo_gate.collectors.junit import JUnitFile
-from slo_gate.collectors.playwright import read_playwright
 from slo_gate.collectors.tests.find import find_reports
 from slo_gate.collectors.tests.fold_junit import (
     Group,
@@ -19,7 +18,6 @@ from slo_gate.collectors.tests.fold_junit import (
     fold_junit_grouped,
     fold_junit_separate,
 )
-from slo_gate.collectors.tests.fold_playwright import fold_playwright
 from slo_gate.collectors.tests.resolve import PathResolver
 from slo_gate.collectors.tests.tally import MAX_FAILURES, Failing, Tally, problem
 from slo_gate.config.policy import TestsPolicy
@@ -63,13 +61,7 @@ def collect_tests(
             fold_junit_separate(tally, junit)
         problems.extend(junit.problems)
     flush_groups(groups, tally)
-    seen: dict[str, str] = {}
-    for path in pw_files:
-        display = path.relative_to(root).as_posix()
-        files.append(display)
-        report = read_playwright(path, display)
-        problems.extend(report.problems)
-        fold_playwright(tally, report.tests, display, report.root_dir, seen, problems)
+    _fold_playwright_files(tally, pw_files, root, files, problems)
     if files and tally.total().total == 0:
         problems.append(
             problem(
@@ -98,6 +90,24 @@ def collect_tests(
         files=tuple(files),
         problems=tuple(problems),
     )
+
+
+def _fold_playwright_files(
+    tally: Tally, paths: Sequence[Path], root: Path, files: list[str], problems: list[Problem]
+) -> None:
+    if not paths:
+        return
+    # the Playwright reader and its models are imported only for a run that has its reports
+    from slo_gate.collectors.playwright import read_playwright
+    from slo_gate.collectors.tests.fold_playwright import fold_playwright
+
+    seen: dict[str, str] = {}
+    for path in paths:
+        display = path.relative_to(root).as_posix()
+        files.append(display)
+        report = read_playwright(path, display)
+        problems.extend(report.problems)
+        fold_playwright(tally, report.tests, display, report.root_dir, seen, problems)
 
 
 def _failure(item: Failing, resolver: PathResolver) -> TestFailure:

@@ -35,13 +35,33 @@ from html import unescape
 
 
 class LineIndex:
-    """1-based line numbers of offsets in one text, from a single pass over its newlines."""
+    """1-based line numbers of offsets in one text, counted once over its newlines.
+
+    The scanners ask in text order, so each answer counts on from the last one (``str.count``,
+    in C) and the whole text is counted once at most; nothing is counted for a text that is
+    never asked. Asked out of order more than twice, it builds one list of every newline's
+    offset and bisects it, so no order of questions costs more than a pass per question.
+    """
 
     def __init__(self, text: str) -> None:
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
+        self._text = text
+        self._at = 0  # the last offset asked
+        self._line = 1  # its line
+        self._restarts = 0
+        self._newlines: list[int] | None = None
 
     def line(self, offset: int) -> int:
-        return bisect_left(self._newlines, offset) + 1
+        if self._newlines is not None:
+            return bisect_left(self._newlines, offset) + 1
+        if offset < self._at:
+            self._restarts += 1
+            if self._restarts > 2:
+                self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+                return bisect_left(self._newlines, offset) + 1
+            self._at, self._line = 0, 1
+        self._line += self._text.count("\n", self._at, offset)
+        self._at = offset
+        return self._line
 
 
 # ----------------------------------------------------------------------------- JS and CSS

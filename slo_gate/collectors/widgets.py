@@ -13,6 +13,7 @@ import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -310,7 +311,7 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
         result.problems.append(_manifest_problem(resolver, found, "not a Vite manifest object"))
         return result
     try:
-        manifest = _MANIFEST.validate_python(raw)
+        manifest = _manifest_adapter().validate_python(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -336,7 +337,8 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
 class ManifestChunk(BaseModel):
     """One chunk of a Vite manifest (``.vite/manifest.json``): the fields slo-gate reads."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # built when the first manifest is read: an HTML-mode run never pays for it
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     file: str | None = None
     css: list[str] = Field(default_factory=list)
@@ -345,7 +347,9 @@ class ManifestChunk(BaseModel):
     isEntry: bool = False
 
 
-_MANIFEST: TypeAdapter[dict[str, ManifestChunk]] = TypeAdapter(dict[str, ManifestChunk])
+@cache
+def _manifest_adapter() -> TypeAdapter[dict[str, ManifestChunk]]:
+    return TypeAdapter(dict[str, ManifestChunk])
 
 
 def _manifest_files(

@@ -11,6 +11,7 @@ import argparse
 import getpass
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -291,14 +292,18 @@ def perform_check(
         history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
     reader = run_reader(client, store, ctx.workspace, policy)
-    bundles = _collect_bundles(policy, ctx.workspace, history, opts.workers)
-    tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
-    server = collect_server(loaded, ctx.workspace, now, problems)
-    build = _collect_build(policy, ctx.workspace, reader, run)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-bundles") as background:
+        # Bundles are compressed on their own threads while this one reads the test reports,
+        # the logs and GitHub: zlib and brotli release the GIL, and an API call mostly waits.
+        pending = background.submit(_collect_bundles, policy, ctx.workspace, history, opts.workers)
+        tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
+        server = collect_server(loaded, ctx.workspace, now, problems)
+        build = _collect_build(policy, ctx.workspace, reader, run)
+        problems.extend(build.problems if build is not None else ())
+        ci_runs = _ci_runs(loaded, reader, now, problems)
+        past_builds = _build_history(loaded, reader, now, problems)
+        bundles = pending.result()
     build_seconds = build.seconds if build is not None else None
-    problems.extend(build.problems if build is not None else ())
-    ci_runs = _ci_runs(loaded, reader, now, problems)
-    past_builds = _build_history(loaded, reader, now, problems)
     run_id = int(ctx.run_id) if ctx.run_id and ctx.run_id.isdigit() else None
     freeze, accept = opts.labels(policy, now) if opts.labels is not None else (None, None)
     verdict = evaluate(

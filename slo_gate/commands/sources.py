@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from slo_gate.collectors.tests.collect import collect_tests
 from slo_gate.config.loader import DEFAULT_POLICY_PATH, LoadedPolicy
 from slo_gate.config.policy import Policy
 from slo_gate.errors import PolicyError
@@ -40,6 +39,8 @@ def collect_test_reports(
     """Test reports: measured when the policy has ``tests:`` or ``--junit``/``--playwright``."""
     t = loaded.policy.tests
     if junit or playwright or t.junit or t.playwright:
+        from slo_gate.collectors.tests.collect import collect_tests  # lxml: only runs with reports
+
         return collect_tests(t, ws, list(junit), list(playwright))
     if loaded.policy.has_section("tests"):
         problems.append(

@@ -286,3 +286,15 @@ def test_a_run_of_stars_does_not_backtrack_in_the_expression_either() -> None:
     # the old translation needed minutes here (one `.*` per pair of stars)
     assert glob_regex("*" * 300 + ".x").match("a" * 200) is None
     assert glob_regex("*" * 300 + ".x").pattern == r".*\.x\Z"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    text=st.text(alphabet="a\n\r b", max_size=60),
+    offsets=st.lists(st.integers(min_value=0, max_value=70), max_size=12),
+)
+def test_line_numbers_in_any_order_of_questions(text: str, offsets: list[int]) -> None:
+    """In order, out of order or past the end: the line is one plus the newlines before it."""
+    lines = LineIndex(text)
+    for offset in offsets:
+        assert lines.line(offset) == text.count("\n", 0, offset) + 1

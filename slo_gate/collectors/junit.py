@@ -24,62 +24,59 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO
 
-from junitparser import Error, Failure, Skipped
-from junitparser.xunit2 import FlakyError, FlakyFailure, RerunError, RerunFailure
-from junitparser.xunit2 import TestCase as XTestCase
 from lxml import etree
 
 from slo_gate.collectors import xmlsafe
+from slo_gate.collectors.junit_case import (
+    SKIPPED_STATUS,
+    JUnitCase,
+    OpenSuite,
+    Outcome,
+    plain_case,
+    rich_case,
+)
 from slo_gate.measurements import Problem
 
-Outcome = Literal["passed", "failed", "errored", "skipped", "flaky"]
+__all__ = ["JUNIT_ROOTS", "SOURCE", "JUnitCase", "JUnitFile", "Outcome"]
 
 SOURCE = "junit"
 JUNIT_ROOTS = frozenset({"testsuites", "testsuite"})
 
-#: failure messages are kept up to this many characters (GitHub's annotation limit is 64 KB)
-MAX_MESSAGE_CHARS = 16_000
-
-_ATTACHMENT = re.compile(r"\[\[ATTACHMENT\|([^\]\r\n]{1,1000})\]\]")
 _PLAYWRIGHT_FILE = re.compile(r"\.[cm]?[jt]sx?$")
-_LINE_AFTER_NAME = re.compile(r"[:(](\d{1,7})")
-_SKIPPED_STATUS = frozenset({"disabled", "notrun", "not run", "skipped", "suppressed"})
 
 
-@dataclass(slots=True)
-class JUnitCase:
-    """One ``<testcase>`` element, reduced to what slo-gate needs."""
+class _Watched:
+    """The report's bytes on their way to the parser, watched for what makes a plain case more
+    than a pass: a ``status`` or ``result`` attribute (``marks``), and a name with ``@`` in it,
+    directly or through a character reference (``names``).
 
-    suite: str
-    classname: str
-    name: str
-    outcome: Outcome
-    project: str | None = None
-    file: str | None = None
-    line: int | None = None
-    message: str = ""
-    attachments: tuple[str, ...] = ()
-    attempts: int = 1
-    report_line: int | None = None
-    suite_file: str | None = None
+    The parser sees an element's end only after reading all of its bytes, so while a flag is
+    down no case read so far has what it watches for, and the reader can skip those lookups.
+    A flag, once up, stays up (a word in a stack trace raises it too: it only costs time).
+    Encodings whose bytes are not ASCII's for ASCII characters are not watched: both flags
+    start up.
+    """
 
+    __slots__ = ("_raw", "_tail", "marks", "names")
 
-@dataclass(slots=True)
-class _Suite:
-    """An open ``<testsuite>`` (or the root) and the cases counted inside it so far."""
+    def __init__(self, raw: BinaryIO, *, watch: bool) -> None:
+        self._raw = raw
+        self._tail = b""  # the last bytes of the previous chunk, for words cut in two
+        self.marks = not watch
+        self.names = not watch
 
-    elem: Any
-    name: str
-    project: str | None
-    file: str | None
-    pytest: bool
-    tests: int = 0
-    failed: int = 0
-    skipped: int = 0
-    plain_passed: int = 0
-    plain_skipped: int = 0
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        if data and not (self.marks and self.names):
+            edge = self._tail + data[:5]
+            if not self.marks:
+                self.marks = any(w in data or w in edge for w in (b"status", b"result"))
+            if not self.names:
+                self.names = any(w in data or w in edge for w in (b"@", b"&#"))
+            self._tail = (self._tail + data[-5:])[-5:]
+        return data
 
 
 @dataclass
@@ -98,7 +95,7 @@ class JUnitFile:
     cases_read: int = 0
     suites_read: int = 0
     plain: dict[tuple[Outcome, str | None], int] = field(default_factory=dict)
-    _stack: list[_Suite] = field(default_factory=list)
+    _stack: list[OpenSuite] = field(default_factory=list)
     _playwright: bool = False
 
     def cases(self, *, fold_plain: bool = False) -> Iterator[JUnitCase]:
@@ -126,14 +123,15 @@ class JUnitFile:
         # suite's hostname the project (pytest, vitest and Surefire put the machine name there).
         self._playwright = prologue.root_tag == "testsuites" and "id" in prologue.root_attributes
         try:
-            with self.path.open("rb") as handle:
+            with self.path.open("rb") as raw:
+                handle = _Watched(raw, watch=prologue.ascii_compatible)
                 events = xmlsafe.iterparse(
                     handle,
                     events=("end",),
                     tags=("testcase", "testsuite", "testsuites"),
                     huge_tree=prologue.huge_tree,
                 )
-                yield from self._stream(events, fold_plain)
+                yield from self._stream(events, fold_plain, handle)
         except etree.XMLSyntaxError as err:
             problem = xmlsafe.syntax_problem(
                 err, self.display, SOURCE, huge_tree=prologue.huge_tree
@@ -152,7 +150,7 @@ class JUnitFile:
             for suite in self._stack:  # a file cut short: its open suites' plain cases count
                 self._flush_plain(suite)
 
-    def _flush_plain(self, suite: _Suite) -> None:
+    def _flush_plain(self, suite: OpenSuite) -> None:
         plain = self.plain
         if suite.plain_passed:
             key: tuple[Outcome, str | None] = ("passed", suite.project)
@@ -162,12 +160,16 @@ class JUnitFile:
             plain[key] = plain.get(key, 0) + suite.plain_skipped
         suite.plain_passed = suite.plain_skipped = 0
 
-    def _stream(self, events: Iterator[tuple[str, Any]], fold_plain: bool) -> Iterator[JUnitCase]:
-        # The hot loop: one pass per element, locals only, no object for a plain case.
+    def _stream(
+        self, events: Iterator[tuple[str, Any]], fold_plain: bool, seen: _Watched
+    ) -> Iterator[JUnitCase]:
+        # The hot loop: one pass per element, locals only, no object for a plain case; a plain
+        # case's status, result and name are looked up only once the bytes read so far could
+        # hold one that matters (``_Watched``): lxml's ``get`` costs more than the parse.
         stack = self._stack
         top: Any = None
-        suite: _Suite | None = None
-        skipped_status = _SKIPPED_STATUS
+        suite: OpenSuite | None = None
+        skipped_status = SKIPPED_STATUS
         read = self.cases_read
         tests = passed = 0  # cases and plain passes of ``suite`` not yet added to it
         try:
@@ -187,22 +189,24 @@ class JUnitFile:
                     if len(elem) == 0:
                         # no result elements: passed, or skipped by a status attribute
                         get = elem.get
-                        status, result = get("status"), get("result")
-                        skipped = (status is not None and status.lower() in skipped_status) or (
-                            result is not None and result.lower() in skipped_status
-                        )
+                        skipped = False
+                        if seen.marks:
+                            status, result = get("status"), get("result")
+                            skipped = (status is not None and status.lower() in skipped_status) or (
+                                result is not None and result.lower() in skipped_status
+                            )
                         if skipped:
                             suite.skipped += 1
-                        if fold_plain and "@" not in (get("name") or ""):
+                        if fold_plain and not (seen.names and "@" in (get("name") or "")):
                             if skipped:
                                 suite.plain_skipped += 1
                             else:
                                 passed += 1
                         else:
                             self.cases_read = read
-                            yield _plain_case(elem, suite, skipped)
+                            yield plain_case(elem, suite, skipped)
                     else:
-                        case = _rich_case(
+                        case = rich_case(
                             elem, suite, elem.get("name") or "", elem.get("classname") or ""
                         )
                         outcome = case.outcome
@@ -244,14 +248,14 @@ class JUnitFile:
         for node in reversed(chain):
             self._stack.append(self._open(node))
 
-    def _open(self, elem: Any) -> _Suite:
+    def _open(self, elem: Any) -> OpenSuite:
         outer = self._stack[-1] if self._stack else None
         name = elem.get("name") or ""
         hostname = elem.get("hostname")
         project = outer.project if outer else None
         if self._playwright and hostname and _PLAYWRIGHT_FILE.search(name):
             project = hostname
-        return _Suite(
+        return OpenSuite(
             elem=elem,
             name=name,
             project=project,
@@ -270,14 +274,14 @@ class JUnitFile:
                 outer.failed += suite.failed
                 outer.skipped += suite.skipped
         else:
-            suite = _Suite(
+            suite = OpenSuite(
                 elem=elem, name=elem.get("name") or "", project=None, file=None, pytest=False
             )
         if elem.tag == "testsuite":
             self.suites_read += 1
         self._check_counts(elem, suite)
 
-    def _check_counts(self, elem: Any, suite: _Suite) -> None:
+    def _check_counts(self, elem: Any, suite: OpenSuite) -> None:
         declared_tests = xmlsafe.int_attr(elem, "tests")
         declared_bad = xmlsafe.sum_attrs(elem, ("failures", "errors"))
         declared_skipped = xmlsafe.int_attr(elem, "skipped")
@@ -308,175 +312,6 @@ class JUnitFile:
         )
 
     # ------------------------------------------------------------------ cases
-
-
-def _plain_case(elem: Any, suite: _Suite, skipped: bool) -> JUnitCase:
-    """A test case with no child elements (no result in junitparser's model)."""
-    get = elem.get
-    return JUnitCase(
-        suite.name,
-        get("classname") or "",
-        get("name") or "",
-        "skipped" if skipped else "passed",
-        suite.project,
-        get("file") or suite.file,
-        None,
-        "",
-        (),
-        1,
-        elem.sourceline,
-        suite.file,
-    )
-
-
-#: junitparser's final results (``TestCase.result``) and xunit2's interim ones
-_FINAL_TAGS = frozenset({"failure", "error", "skipped"})
-_INTERIM_TAGS = frozenset({"rerunFailure", "rerunError", "flakyFailure", "flakyError"})
-
-#: (outcome, the result element shown or None, its message, interim results, system-out text)
-_Results = tuple[Outcome, Any, str, int, str]
-
-
-def _rich_case(
-    elem: Any, suite: _Suite, name: str, classname: str, *, direct: bool = True
-) -> JUnitCase:
-    """A test case with child elements: its results as junitparser reads them.
-
-    A case without interim results (no rerun or flaky attempts: nearly every failing case) is
-    read ``direct``ly from the elements, the way junitparser reads them (results among all
-    descendants in document order, ``message`` attribute and text, the first ``<system-out>``
-    child); anything else goes through junitparser itself. A test compares the two.
-    """
-    results = _direct_results(elem) if direct else None
-    if results is None:
-        results = _junitparser_results(elem)
-    outcome, shown, message, interim, out = results
-    file = elem.get("file") or suite.file
-    line: int | None = None
-    if shown is not None:
-        file = file or shown.get("file")
-        line = xmlsafe.int_attr(shown, "line")
-    if line is None and message:
-        # the test's own file: an attribute, else a suite or class named after it (Playwright,
-        # vitest); the first "<file>:<line>" of it in the message is where the test failed
-        for candidate in (file, suite.name, classname):
-            line = _line_in_text(message, candidate)
-            if line is not None:
-                break
-    if line is None:
-        line = xmlsafe.int_attr(elem, "line")
-        if line is not None and suite.pytest:
-            line += 1  # pytest writes the 0-based line of the test function
-    attachments = tuple(dict.fromkeys(_ATTACHMENT.findall(out))) if "[[ATTACHMENT|" in out else ()
-    return JUnitCase(
-        suite=suite.name,
-        classname=classname,
-        name=name,
-        outcome=outcome,
-        project=suite.project,
-        file=file,
-        line=line,
-        message=message,
-        attachments=attachments,
-        attempts=1 + interim,
-        report_line=elem.sourceline,
-        suite_file=suite.file,
-    )
-
-
-def _direct_results(elem: Any) -> _Results | None:
-    """Final results only, read from the elements; ``None`` when there are interim ones."""
-    error = failure = None
-    skipped = False
-    for node in elem.iter():
-        tag = node.tag
-        if tag in _FINAL_TAGS:
-            if tag == "error":
-                error = node if error is None else error
-            elif tag == "failure":
-                failure = node if failure is None else failure
-            else:
-                skipped = True
-        elif tag in _INTERIM_TAGS:
-            return None
-    shown = error if error is not None else failure
-    outcome: Outcome = "errored" if error is not None else "failed"
-    if shown is None:
-        status = (elem.get("status") or "").lower()
-        outcome = "skipped" if skipped or status in _SKIPPED_STATUS else "passed"
-    message = _join_message(shown.get("message"), shown.text) if shown is not None else ""
-    out = elem.find("system-out")
-    return outcome, shown, message, 0, (out.text if out is not None else None) or ""
-
-
-def _junitparser_results(elem: Any) -> _Results:
-    """Let junitparser say what the results are (interim results: reruns, flaky attempts)."""
-    case = XTestCase.fromelem(elem)  # type: ignore[no-untyped-call]
-    finals = list(case.result)
-    interim = list(case.interim_result)
-    errors = [r for r in finals if isinstance(r, Error)]
-    failures = [r for r in finals if isinstance(r, Failure)]
-    skips = [r for r in finals if isinstance(r, Skipped)]
-    outcome: Outcome
-    shown: Any
-    if errors:
-        outcome, shown = "errored", errors[0]
-    elif failures:
-        outcome, shown = "failed", failures[0]
-    elif skips:
-        outcome, shown = "skipped", None
-    elif interim:
-        outcome, shown = "flaky", interim[0]
-    else:
-        status = (elem.get("status") or "").lower()
-        outcome, shown = ("skipped" if status in _SKIPPED_STATUS else "passed"), None
-    message = ""
-    if shown is not None:
-        message = _message(shown)
-        if interim and outcome != "flaky":
-            message = f"{message}\n(after {len(interim)} rerun(s))" if message else message
-    shown_elem = shown._elem if shown is not None else None
-    return outcome, shown_elem, message, len(interim), case.system_out or ""
-
-
-def _message(result: Any) -> str:
-    """A result's message attribute and body (or its ``<stackTrace>``), bounded."""
-    text = result.text
-    if not (isinstance(text, str) and text.strip()) and isinstance(
-        result, FlakyFailure | FlakyError | RerunFailure | RerunError
-    ):
-        text = result.stack_trace
-    return _join_message(result.message, text)
-
-
-def _join_message(msg: Any, text: Any) -> str:
-    parts: list[str] = []
-    if isinstance(msg, str) and msg.strip():
-        parts.append(msg.strip())
-    if isinstance(text, str) and text.strip() and text.strip() not in parts:
-        parts.append(text.strip("\n").rstrip())
-    joined = "\n".join(parts)
-    if len(joined) > MAX_MESSAGE_CHARS:
-        joined = joined[: MAX_MESSAGE_CHARS - 1] + "…"
-    return joined
-
-
-def _line_in_text(text: str, file: str | None) -> int | None:
-    """The first ``<file>:<line>`` of the test's own file in a message or stack trace."""
-    if not file:
-        return None
-    base = file.replace("\\", "/").rsplit("/", 1)[-1]
-    if not base:
-        return None
-    # A plain substring search finds each occurrence of the name; one pattern compiled once
-    # checks what follows it (compiling "<name>[:(]digits" per failing case filled re's cache).
-    start = text.find(base)
-    while start >= 0:
-        match = _LINE_AFTER_NAME.match(text, start + len(base))
-        if match:
-            return int(match.group(1))
-        start = text.find(base, start + 1)
-    return None
 
 
 def _unreadable(display: str, err: OSError) -> Problem:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -64,6 +64,34 @@ class XmlPrologue:
     root_tag: str
     huge_tree: bool
     root_attributes: frozenset[str] = frozenset()
+    #: every ASCII character is its own byte (UTF-8 and the single-byte encodings): a search
+    #: of the raw bytes for an ASCII word finds it wherever the parser will
+    ascii_compatible: bool = False
+
+
+_DECLARATION = re.compile(rb"<\?xml(.{0,1000}?)\?>", re.DOTALL)
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']{0,40})["']""")
+_ASCII_ENCODINGS = re.compile(
+    rb"utf-?8|(?:us-)?ascii|iso-?8859-\d{1,2}|latin-?1|(?:windows|cp)-?125\d", re.IGNORECASE
+)
+
+
+def ascii_compatible(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is in an encoding where ASCII is ASCII bytes.
+
+    No declared encoding means UTF-8 (a byte-order mark or zero bytes mean UTF-16/32: no).
+    """
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    if not head.startswith(b"<") or b"\x00" in head[:4]:
+        return False
+    declaration = _DECLARATION.match(head)
+    if declaration is None:
+        return not head.startswith(b"<?xml")  # a declaration too long to read: do not guess
+    body = declaration.group(1)
+    found = _ENCODING.search(body)
+    if found is None:
+        return b"encoding" not in body
+    return _ASCII_ENCODINGS.fullmatch(found.group(1)) is not None
 
 
 class XmlRefused(Exception):
@@ -180,6 +208,8 @@ def read_prologue(
             raise XmlRefused(
                 _problem("xml-malformed", f"{display}: no XML element found", display, None, source)
             ) from None
+        handle.seek(0)
+        head = handle.read(2048)  # the declaration, for the encoding
     refused = _refuse_doctype(root, display, source)
     if refused is not None:
         raise XmlRefused(refused)
@@ -196,11 +226,22 @@ def read_prologue(
                 source,
             )
         )
-    return XmlPrologue(root_tag=tag, huge_tree=huge, root_attributes=frozenset(root.keys()))
+    return XmlPrologue(
+        root_tag=tag,
+        huge_tree=huge,
+        root_attributes=frozenset(root.keys()),
+        ascii_compatible=ascii_compatible(head),
+    )
+
+
+class Readable(Protocol):
+    """What the parser reads a report from: a file, or a wrapper that watches its bytes."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def iterparse(
-    handle: BinaryIO, *, events: tuple[str, ...], tags: tuple[str, ...], huge_tree: bool
+    handle: Readable, *, events: tuple[str, ...], tags: tuple[str, ...], huge_tree: bool
 ) -> Iterator[tuple[str, Any]]:
     """Stream ``(event, element)`` pairs, hardened; call ``read_prologue`` first."""
     return iter(

@@ -370,7 +370,7 @@ _OLD_LINE_PATTERN = r"[:(](\d{1,7})"
 def test_line_in_text_finds_what_the_per_case_pattern_found(text: str, file: str | None) -> None:
     import re
 
-    from slo_gate.collectors.junit import _line_in_text
+    from slo_gate.collectors.junit_case import line_in_text as _line_in_text
 
     expected: int | None = None
     base = (file or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -468,7 +468,8 @@ _SHAPES = [
 def test_results_read_directly_equal_junitparsers_reading(shape: str, status: str) -> None:
     from lxml import etree
 
-    from slo_gate.collectors.junit import _rich_case, _Suite
+    from slo_gate.collectors.junit_case import OpenSuite as _Suite
+    from slo_gate.collectors.junit_case import rich_case as _rich_case
 
     elem = etree.fromstring(
         f'<testcase name="t" classname="a.py" line="2"{status}>{shape}</testcase>'
@@ -484,7 +485,8 @@ def test_results_read_directly_equal_junitparsers_reading(shape: str, status: st
 def test_results_read_directly_equal_junitparsers_on_real_reports(name: str) -> None:
     from lxml import etree
 
-    from slo_gate.collectors.junit import _rich_case, _Suite
+    from slo_gate.collectors.junit_case import OpenSuite as _Suite
+    from slo_gate.collectors.junit_case import rich_case as _rich_case
 
     suite = _Suite(elem=None, name="s.spec.ts", project=None, file="f.py", pytest=False)
     cases = [c for c in etree.parse(str(FIXTURES / name)).iter("testcase") if len(c)]

@@ -54,7 +54,7 @@ class _Watched:
 
     The parser sees an element's end only after reading all of its bytes, so while a flag is
     down no case read so far has what it watches for, and the reader can skip those lookups.
-    A flag, once up, stays up (a word in a stack trace raises it too: it only costs time).
+    A flag, once up, stays up (a word it cannot place raises it too: that only costs time).
     Encodings whose bytes are not ASCII's for ASCII characters are not watched: both flags
     start up.
     """
@@ -74,9 +74,36 @@ class _Watched:
             if not self.marks:
                 self.marks = any(w in data or w in edge for w in (b"status", b"result"))
             if not self.names:  # one-byte searches run at memory speed: "&#" only after "&"
-                self.names = b"@" in data or b"&#" in edge or (b"&" in data and b"&#" in data)
+                self.names = (
+                    b"&#" in edge
+                    or _in_a_case_tag(data, b"@")
+                    or (b"&" in data and _in_a_case_tag(data, b"&#"))
+                )
             self._tail = (self._tail + data[-5:])[-5:]
         return data
+
+
+#: occurrences of a watched character looked at in one read before assuming the worst
+_LOOKS_PER_READ = 64
+
+
+def _in_a_case_tag(data: bytes, word: bytes) -> bool:
+    """Whether ``word`` may be inside a ``<testcase`` start tag somewhere in ``data``.
+
+    Neither text nor an attribute value can hold a ``<``, so the nearest ``<`` before an
+    occurrence opens the tag or text it is in: an ``@`` in a stack trace follows ``<failure``.
+    With no ``<`` before it in this read (the tag began in the last one), or after
+    ``_LOOKS_PER_READ`` occurrences, the answer is yes: a wrong yes only costs lookups.
+    """
+    at = data.find(word)
+    looked = 0
+    while at >= 0:
+        looked += 1
+        opened = data.rfind(b"<", 0, at)
+        if looked > _LOOKS_PER_READ or opened < 0 or data.startswith(b"<testcase", opened):
+            return True
+        at = data.find(word, at + 1)
+    return False
 
 
 @dataclass

@@ -35,7 +35,7 @@ def _case(i: int, kind: str) -> str:
     }[kind]
     name = {"tagged": f"t{i} @visual", "referenced-tag": f"t{i} &#64;visual"}.get(kind, f"t{i}")
     if kind == "failed":
-        body = '<failure message="m">at status.ts:3</failure>'
+        body = '<failure message="m @x">at status.ts:3 (node_modules/@scope/a.js)</failure>'
         return f'<testcase classname="c" name="{name}">{body}</testcase>'
     return f'<testcase classname="c" name="{name}"{attrs}/>'
 
@@ -111,7 +111,7 @@ def test_a_word_cut_in_two_by_a_read_is_still_seen(tmp_path: Path, shift: int) -
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 6, 7])
 @pytest.mark.parametrize("word", [b"status", b"result", b"@", b"&#"])
 def test_the_watch_sees_a_word_over_any_read_edge(word: bytes, size: int) -> None:
-    data = b"<a x='" + word + b"'/>" * 3
+    data = b"<testcase x='" + word + b"'/>" * 3
     for start in range(len(data)):
         watched = _Watched(io.BytesIO(data), watch=True)
         watched.read(start)
@@ -149,3 +149,40 @@ def test_a_latin_1_report_is_watched_and_read_the_same(tmp_path: Path) -> None:
     junit = JUnitFile(path, path.name)
     assert [(c.name, c.suite) for c in junit.cases(fold_plain=True)] == [("t2 @visual", "suite é")]
     assert junit.plain == {("passed", None): 1, ("skipped", None): 1}
+
+
+def _names_flag(data: bytes, size: int = 32768) -> bool:
+    watched = _Watched(io.BytesIO(data), watch=True)
+    while watched.read(size):
+        pass
+    return watched.names
+
+
+def test_an_at_sign_in_a_stack_trace_leaves_the_names_unlooked() -> None:
+    trace = b'<testcase name="a"><failure message="x">at (node_modules/@playwright/t.js:1)'
+    assert not _names_flag(b"<testsuite>" + trace + b"</failure></testcase></testsuite>")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        b'<testcase name="x &gt; y @visual"/>',
+        b'<testcase name="x > y @visual"/>',
+        b'<testcase classname="a" name="x &#64;visual"/>',
+        b'<testcase\n  name="@visual"/>',
+    ],
+)
+def test_an_at_sign_in_a_case_tag_is_seen(case: bytes) -> None:
+    assert _names_flag(b'<testsuite><testcase name="a"/>' + case + b"</testsuite>")
+
+
+def test_a_tag_begun_in_the_last_read_counts_as_a_case_tag() -> None:
+    data = b'<testsuite><testcase classname="c" name="@visual"/></testsuite>'
+    assert _names_flag(data, size=data.index(b"@") - 2)
+
+
+def test_many_at_signs_in_one_read_are_not_looked_at_one_by_one() -> None:
+    """Past the per-read bound the flag goes up rather than spend a search per sign."""
+    data = b"<testsuite><system-out>" + b"@" * 100_000 + b"</system-out></testsuite>"
+    assert _names_flag(data)
+    assert not _names_flag(data.replace(b"@" * 100_000, b"@" * 10))

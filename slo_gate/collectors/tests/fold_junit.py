@@ -139,7 +139,10 @@ def fold_junit_separate(tally: Tally, junit: JUnitFile) -> None:
         visual = _junit_visual(tally, case)
         tally.add(outcome, case.project, visual)
         if outcome != "passed" and outcome != "skipped":
-            tally.keep(_junit_failing(case, junit.display, visual, tally.resolver))
+            if tally.full:  # counted, not listed: nothing to build
+                tally.dropped += 1
+            else:
+                tally.keep(_junit_failing(case, junit.display, visual, tally.resolver))
     for (outcome, project), n in junit.plain.items():
         tally.add(outcome, project, False, n)
 

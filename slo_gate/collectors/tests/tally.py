@@ -109,6 +109,11 @@ class Tally:
         else:
             self.dropped += 1
 
+    @property
+    def full(self) -> bool:
+        """No more failures are listed: the next one is only counted (``dropped``)."""
+        return len(self.failing) >= MAX_FAILURES
+
     # -- results
 
     def total(self) -> TestCounts:

@@ -101,6 +101,18 @@ def test_pytest_xunit2_has_no_file_attribute_but_keeps_the_message() -> None:
     assert fails.message.startswith("AssertionError: value mismatch")
 
 
+def test_pytest_xunit2_failures_point_at_the_module_and_the_tracebacks_line() -> None:
+    """pytest's default report names no file: the listing takes the module from the classname
+    and the line from "tests/test_sample.py:10: AssertionError", as xunit1's attributes do."""
+    shown = {}
+    for family in ("xunit1", "xunit2"):
+        report = collect_tests(TestsPolicy(), FIXTURES, [f"pytest/pytest-{family}.xml"], [])
+        shown[family] = {(f.key, f.file, f.line) for f in report.failures}
+    assert ("tests/test_sample.py::test_fails", "tests/test_sample.py", 10) in shown["xunit2"]
+    assert ("tests/test_sample.py::test_errors", "tests/test_sample.py", 25) in shown["xunit2"]
+    assert shown["xunit2"] == shown["xunit1"]
+
+
 def test_jest_failure_line_from_the_stack_trace() -> None:
     cases, _ = read(FIXTURES / "js" / "jest-junit.xml")
     fails = next(c for c in cases if c.name == "sum fails on purpose")

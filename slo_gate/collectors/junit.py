@@ -59,11 +59,12 @@ class _Watched:
     start up.
     """
 
-    __slots__ = ("_raw", "_tail", "marks", "names")
+    __slots__ = ("_case_open", "_raw", "_tail", "marks", "names")
 
     def __init__(self, raw: BinaryIO, *, watch: bool) -> None:
         self._raw = raw
         self._tail = b""  # the last bytes of the previous chunk, for words cut in two
+        self._case_open = False  # the last ``<`` read so far may open a ``<testcase`` tag
         self.marks = not watch
         self.names = not watch
 
@@ -73,12 +74,16 @@ class _Watched:
             edge = self._tail + data[:5]
             if not self.marks:
                 self.marks = any(w in data or w in edge for w in (b"status", b"result"))
-            if not self.names:  # one-byte searches run at memory speed: "&#" only after "&"
+            if not self.names:
+                before = self._case_open
                 self.names = (
                     b"&#" in edge
-                    or _in_a_case_tag(data, b"@")
-                    or (b"&" in data and _in_a_case_tag(data, b"&#"))
+                    or _in_a_case_tag(data, before, b"@")
+                    or _in_a_case_tag(data, before, b"&", b"#")
                 )
+                last = data.rfind(b"<")
+                if last >= 0:  # a "<testcase" cut by the read counts as one
+                    self._case_open = data.startswith(b"<testcase"[: len(data) - last], last)
             self._tail = (self._tail + data[-5:])[-5:]
         return data
 
@@ -87,22 +92,28 @@ class _Watched:
 _LOOKS_PER_READ = 64
 
 
-def _in_a_case_tag(data: bytes, word: bytes) -> bool:
-    """Whether ``word`` may be inside a ``<testcase`` start tag somewhere in ``data``.
+def _in_a_case_tag(data: bytes, case_open: bool, char: bytes, then: bytes = b"") -> bool:
+    """Whether ``char`` (followed by ``then``) may be inside a ``<testcase`` start tag in ``data``;
+    ``case_open``: whether the last ``<`` of the earlier reads may open one.
 
-    Neither text nor an attribute value can hold a ``<``, so the nearest ``<`` before an
-    occurrence opens the tag or text it is in: an ``@`` in a stack trace follows ``<failure``.
-    With no ``<`` before it in this read (the tag began in the last one), or after
-    ``_LOOKS_PER_READ`` occurrences, the answer is yes: a wrong yes only costs lookups.
+    ``char`` is one byte, so each search runs at memory speed (a two-byte search ran at a fifth
+    of it); ``then`` is checked where it is found. Neither text nor an attribute value can hold
+    a ``<``, so the nearest ``<`` before an occurrence opens the tag or text it is in: an ``@`` in
+    a stack trace follows ``<failure``. With no ``<`` before it in this read, the earlier reads'
+    last ``<`` decides. After ``_LOOKS_PER_READ`` occurrences the answer is yes: a wrong yes only
+    costs lookups.
     """
-    at = data.find(word)
+    at = data.find(char)
     looked = 0
     while at >= 0:
         looked += 1
-        opened = data.rfind(b"<", 0, at)
-        if looked > _LOOKS_PER_READ or opened < 0 or data.startswith(b"<testcase", opened):
+        if looked > _LOOKS_PER_READ:
             return True
-        at = data.find(word, at + 1)
+        if data.startswith(then, at + 1):
+            opened = data.rfind(b"<", 0, at)
+            if case_open if opened < 0 else data.startswith(b"<testcase", opened):
+                return True
+        at = data.find(char, at + 1)
     return False
 
 

@@ -53,12 +53,6 @@ def junit_key(case: JUnitCase, resolver: PathResolver | None = None) -> str:
 
 def _pytest_id(case: JUnitCase, resolver: PathResolver | None) -> str:
     """``tests/test_a.py::TestA::test_b[x]`` from ``classname="tests.test_a.TestA"``."""
-    path, classes = _pytest_split(case, resolver)
-    return "::".join([path, *classes, case.name])
-
-
-def _pytest_split(case: JUnitCase, resolver: PathResolver | None) -> tuple[str, list[str]]:
-    """The test module's path and the classes in it, from the dotted classname."""
     parts = case.classname.split(".")
     split = None
     if case.file and case.file.endswith(".py"):
@@ -78,7 +72,8 @@ def _pytest_split(case: JUnitCase, resolver: PathResolver | None) -> tuple[str, 
         split = len(parts)
         while split > 1 and parts[split - 1][:1].isupper():
             split -= 1
-    return "/".join(parts[:split]) + ".py", parts[split:]
+    path = "/".join(parts[:split]) + ".py"
+    return "::".join([path, *parts[split:], case.name])
 
 
 def _junit_title(case: JUnitCase) -> str:
@@ -102,14 +97,15 @@ def _junit_failing(
     outcome: BadOutcome = (
         "errored" if case.outcome == "errored" else "flaky" if case.outcome == "flaky" else "failed"
     )
+    key = junit_key(case, resolver)
     file, line = _junit_path(case), case.line
     if file is None and case.suite == "pytest" and case.classname:
-        # pytest's default report (xunit2) names no file: the module is the classname's, and
-        # the traceback's "tests/test_a.py:8: AssertionError" gives the line
-        file = _pytest_split(case, resolver)[0]
+        # pytest's default report (xunit2) names no file: the id starts with the module found
+        # for the classname, and the traceback's "tests/test_a.py:8: AssertionError" gives the line
+        file = key.split("::", 1)[0]
         line = line if line is not None else line_in_text(case.message, file)
     return Failing(
-        key=junit_key(case, resolver),
+        key=key,
         title=_junit_title(case),
         outcome=outcome,
         message=clean_text(case.message),

@@ -190,6 +190,26 @@ def measure_files(
     return dict(sorted(sizes.items()))
 
 
+def _no_root(
+    policy: BundlesPolicy,
+    info: CompressionInfo,
+    shown_root: str,
+    code: str,
+    message: str,
+    path: str | None,
+) -> BundleMeasurement:
+    """Nothing measured: the bundle root cannot be used."""
+    problem = Problem(code=code, message=message, path=path, source="bundles")
+    return BundleMeasurement(
+        root=shown_root,
+        mode=policy.widgets.mode,
+        widgets=(),
+        files={},
+        compression=info,
+        problems=(problem,),
+    )
+
+
 def collect_bundles(
     policy: BundlesPolicy,
     workspace: Path,
@@ -199,49 +219,28 @@ def collect_bundles(
     """Resolve the widgets under ``policy.root`` and measure every file they load."""
     shown_root = policy.root.strip("/") or "."
     info = compression_info()
-    why = None if is_utf8(policy.root) and "\x00" not in policy.root else "NUL or non-UTF-8"
-    if why is not None:
-        return BundleMeasurement(
-            root=shown_name(shown_root).replace("\x00", "\\0"),
-            mode=policy.widgets.mode,
-            widgets=(),
-            files={},
-            compression=info,
-            problems=(
-                Problem(
-                    code="bundle-root-bad-path",
-                    message="bundles.root contains a NUL byte or a character that is not UTF-8; "
-                    "fix: write the folder's name in the policy as plain text",
-                    path=None,
-                    source="bundles",
-                ),
-            ),
+    if not is_utf8(policy.root) or "\x00" in policy.root:
+        return _no_root(
+            policy,
+            info,
+            shown_name(shown_root).replace("\x00", "\\0"),
+            "bundle-root-bad-path",
+            "bundles.root contains a NUL byte or a character that is not UTF-8; "
+            "fix: write the folder's name in the policy as plain text",
+            None,
         )
     root = workspace / policy.root
     # realpath, not Path.resolve(): a link loop must not raise RuntimeError
     real_workspace, real_root = Path(os.path.realpath(workspace)), Path(os.path.realpath(root))
+    if root.exists() and not inside(real_workspace, real_root):
+        message = f"the bundle root {shown_root} leads outside the workspace"
+        return _no_root(policy, info, shown_root, "bundle-root-outside", message, shown_root)
     if not inside(real_workspace, real_root) or not root.is_dir():
-        outside = root.exists() and not inside(real_workspace, real_root)
-        return BundleMeasurement(
-            root=shown_root,
-            mode=policy.widgets.mode,
-            widgets=(),
-            files={},
-            compression=info,
-            problems=(
-                Problem(
-                    code="bundle-root-outside" if outside else "bundle-root-missing",
-                    message=(
-                        f"the bundle root {shown_root} leads outside the workspace"
-                        if outside
-                        else f"the bundle root {shown_root} does not exist or is not a folder: "
-                        "build the widgets first, or set bundles.root in the policy"
-                    ),
-                    path=shown_root,
-                    source="bundles",
-                ),
-            ),
+        message = (
+            f"the bundle root {shown_root} does not exist or is not a folder: "
+            "build the widgets first, or set bundles.root in the policy"
         )
+        return _no_root(policy, info, shown_root, "bundle-root-missing", message, shown_root)
     tree = walk(root, shown_root=shown_root)
     resolution = resolve_widgets(root, tree, policy, shown_root)
 

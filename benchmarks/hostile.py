@@ -21,7 +21,6 @@ took. Inputs (issue 12):
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slo_gate.collectors.paths import glob_match, walk
 from slo_gate.collectors.widgets import resolve_widgets
 from slo_gate.config.policy import BundlesPolicy
+from tests.fakes.deep_tree import make_deep
 
 
 def _html(root: Path, name: str, body: str) -> None:
@@ -98,20 +98,6 @@ def deep_tree(root: Path) -> BundlesPolicy:
     make_deep(root, 2000)
     _html(root, "w", "<p>hello</p>")
     return _policy()
-
-
-def make_deep(root: Path, depth: int) -> None:
-    """``root/d/d/…/d`` (``depth`` folders), made relative to each parent: no path too long."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        for _ in range(depth):
-            os.mkdir("d", dir_fd=fd)
-            child = os.open("d", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = child
-    finally:
-        os.close(fd)
 
 
 CASES: dict[str, Callable[[Path], BundlesPolicy]] = {

@@ -12,36 +12,7 @@ from slo_gate.collectors.bundles import collect_bundles
 from slo_gate.collectors.paths import WalkLimits, walk
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.files import RefusedFile, read_bounded
-
-
-def make_deep(root: Path, depth: int) -> None:
-    """``root/d/…/d`` made relative to each parent (no path grows too long to create)."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        for _ in range(depth):
-            os.mkdir("d", dir_fd=fd)
-            child = os.open("d", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = child
-        os.close(os.open("leaf.js", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
-    finally:
-        os.close(fd)
-
-
-def remove_deep(root: Path, depth: int) -> None:
-    """Undo ``make_deep`` without recursion (``shutil.rmtree`` recurses once per level)."""
-    fds = [os.open(root, os.O_RDONLY)]
-    try:
-        for _ in range(depth):
-            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
-        os.unlink("leaf.js", dir_fd=fds[-1])
-        while len(fds) > 1:
-            os.close(fds.pop())
-            os.rmdir("d", dir_fd=fds[-1])
-    finally:
-        for fd in fds:
-            os.close(fd)
+from tests.fakes.deep_tree import make_deep, remove_deep
 
 
 def html_policy(pattern: str = "**/index.html", **extra: object) -> BundlesPolicy:

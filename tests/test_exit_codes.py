@@ -113,7 +113,7 @@ def _schedule_env(tmp: Path, **action_inputs: str) -> dict[str, str]:
 
 @pytest.fixture
 def fast_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inputs, "SharedClient", lambda conn: SharedClient(conn, _fast))
+    monkeypatch.setattr(inputs, "SharedClient", lambda conn, _factory: SharedClient(conn, _fast))
 
 
 @pytest.mark.usefixtures("fast_client")

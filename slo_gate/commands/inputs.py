@@ -52,7 +52,7 @@ def shared_client(
 ) -> SharedClient:
     """The run's one client (built on first use)."""
     conn = connection(run, token=token, repository=repository)
-    return SharedClient(conn) if factory is None else SharedClient(conn, factory)
+    return SharedClient(conn, factory)
 
 
 def workspace_of(run: RunEnv, given: Path | None) -> Path:

@@ -7,9 +7,11 @@ thousand spaces made it backtrack for minutes. Here it is a small tokenizer that
 specifiers as that expression did (the tests compare both on ordinary code) with each character
 looked at a bounded number of times:
 
-- ``import``/``export`` keywords are found with one linear search; a keyword counts when the
-  character before it does not continue an identifier or a member access (and does not belong
-  to the previous match, as with ``re.finditer``);
+- ``import``/``export`` keywords are found with two ``str.find`` searches merged in text order
+  (an ``import|export`` alternation is about eight times slower: the regex engine has no literal
+  to skip ahead with); a keyword counts when the character before it does not continue an
+  identifier or a member access (and does not belong to the previous match, as with
+  ``re.finditer``; the two words cannot overlap, so the merged order is the alternation's);
 - ``from`` clauses are resolved through precomputed, sorted positions (a ``bisect`` per keyword),
   so a file of many keywords and many ``from`` words stays ``O(n log n)``;
 - line numbers come from one list of newline offsets per text (``LineIndex``), not from counting
@@ -66,7 +68,6 @@ class LineIndex:
 
 # ----------------------------------------------------------------------------- JS and CSS
 
-_KEYWORD = re.compile(r"import|export")
 _IMPORT = re.compile(r"import")
 _FROM = re.compile(r"from")
 # Characters that the old expression allowed between the keyword and `from`.
@@ -78,6 +79,18 @@ _IS_WORD = re.compile(r"\w")
 # CSS `@import` has no nested quantifier over the same text, and a specifier cannot run over
 # the next `@import` (it stops at whitespace, which `@import` needs after it): linear.
 CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?(["']?)([^"')\s;]+)\1""")
+
+
+def _keywords(text: str) -> Iterator[int]:
+    """Start of each ``import`` and ``export`` in ``text``, in order."""
+    i, e = text.find("import"), text.find("export")
+    while i >= 0 or e >= 0:
+        if e < 0 or 0 <= i < e:
+            yield i
+            i = text.find("import", i + 6)
+        else:
+            yield e
+            e = text.find("export", e + 6)
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -159,11 +172,10 @@ class _JsScanner:
         text = self.text
         good_from = self.good_from
         last_end = 0
-        for keyword in _KEYWORD.finditer(text):
-            k = keyword.start()
+        for k in _keywords(text):
             if k > 0 and (k - 1 < last_end or _WORD.match(text, k - 1)):
                 continue
-            after = keyword.end()
+            after = k + 6
             i = bisect_right(good_from, after)
             if i < len(good_from) and good_from[i] <= self.clause_end(after):
                 end = self.good_end[good_from[i]]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +32,7 @@ from slo_gate.commands import (
 )
 from slo_gate.errors import ExitCode, SloGateError
 from slo_gate.runenv import IN_ACTIONS, RunEnv
-from slo_gate.text import stop_commands, visible
+from slo_gate.text import new_stop_token, stop_commands, visible
 
 Clock = Callable[[], datetime]
 
@@ -117,7 +116,7 @@ def _bug(exc: Exception, *, debug: bool, in_actions: bool, out: TextIO, err: Tex
     err.write(f"error: {first}\n")
     if debug:
         trace = "".join(traceback.format_exception(exc))
-        err.write(stop_commands(trace, secrets.token_hex(16)) if in_actions else trace)
+        err.write(stop_commands(trace, new_stop_token()) if in_actions else trace)
     else:
         err.write("  run again with --debug for the traceback\n")
     err.write(f"  please report it with the command line and the traceback: {BUG_REPORTS}\n")

@@ -6,7 +6,6 @@ A view of ``RunEnv`` (explicit command-line values win, then the Actions environ
 from __future__ import annotations
 
 import argparse
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,8 @@ def parse_time_arg(text: str) -> datetime:
 
 
 def _git(workspace: Path, *args: str) -> str | None:
+    import subprocess  # only a run that is not told its commit or branch asks git
+
     try:
         done = subprocess.run(
             ["git", *args],

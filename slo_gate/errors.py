@@ -12,10 +12,9 @@ like a workflow command, the whole message is wrapped in ``::stop-commands::TOKE
 
 from __future__ import annotations
 
-import secrets
 from enum import IntEnum
 
-from slo_gate.text import looks_like_command, stop_commands, visible
+from slo_gate.text import looks_like_command, new_stop_token, stop_commands, visible
 
 
 class ExitCode(IntEnum):
@@ -53,7 +52,7 @@ class SloGateError(Exception):
         text = "\n".join(self.lines())
         if not looks_like_command(text):
             return text
-        return stop_commands(text, stop_token or secrets.token_hex(16)).rstrip("\n")
+        return stop_commands(text, stop_token or new_stop_token()).rstrip("\n")
 
 
 class UsageError(SloGateError):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from slo_gate.render.escape import truncate_markdown
 from slo_gate.render.json_out import escape_json_text
 from slo_gate.runenv import RunEnv
 from slo_gate.slos import SLO_IDS
-from slo_gate.text import neutralise_bidi, stop_commands, utf8_len, visible
+from slo_gate.text import neutralise_bidi, new_stop_token, stop_commands, utf8_len, visible
 from slo_gate.verdict import Verdict
 
 AnnotationLevel = Literal["error", "warning", "notice"]
@@ -86,10 +85,6 @@ def format_command(
     return f"{head}::{escape_data(data)}"
 
 
-def _random_token() -> str:
-    return secrets.token_hex(16)
-
-
 @dataclass
 class GhaWriter:
     """Writes workflow commands to ``stream`` and the step's files named by the run environment.
@@ -101,7 +96,7 @@ class GhaWriter:
 
     run: RunEnv
     stream: TextIO
-    token: Callable[[], str] = _random_token
+    token: Callable[[], str] = new_stop_token
     outputs: dict[str, str] = field(default_factory=dict)
     summary_written: int = 0
     shown: dict[AnnotationLevel, int] = field(

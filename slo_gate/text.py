@@ -64,11 +64,18 @@ def looks_like_command(text: str) -> bool:
     return any(COMMAND_LIKE.search(line) for line in text.splitlines())
 
 
+def new_stop_token() -> str:
+    """A random stop-commands token (``secrets`` is imported by the runs that print in Actions)."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
 def stop_commands(text: str, token: str) -> str:
     """``text`` between ``::stop-commands::TOKEN`` and ``::TOKEN::``: the runner obeys no
     workflow command in between, and the characters stay exactly as they are.
 
-    ``token`` must be random (the caller's, e.g. ``secrets.token_hex``): text from a pull
+    ``token`` must be random (``new_stop_token``): text from a pull
     request cannot guess it. Should the text contain it anyway, a longer token derived from it
     is used, so the text can never end the block early.
     """

@@ -163,3 +163,34 @@ def test_each_source_brings_its_collector(tmp_path: Path) -> None:
     assert (
         _loaded(modules, ("lxml", "junitparser", "slo_gate.collectors.tests")) == []
     )  # no reports
+
+
+#: the other sources' engine arithmetic, and what only some runs need (git, "did you mean")
+NOT_FOR_A_BUNDLES_CHECK = (
+    "slo_gate.engine.tests",
+    "slo_gate.engine.ci",
+    "slo_gate.engine.build_time",
+    "slo_gate.engine.server",
+    "slo_gate.history.run_cache",
+    "slo_gate.runs",
+    "slo_gate.collectors.tests",
+    "subprocess",
+    "difflib",
+    "getpass",
+)
+
+
+def test_a_bundles_check_loads_no_other_source_s_engine(tmp_path: Path) -> None:
+    """A warm bundles-only run is mostly start-up: each source's engine loads with its data."""
+    (tmp_path / "dist" / "w").mkdir(parents=True)
+    (tmp_path / "dist" / "w" / "index.html").write_text('<script src="app.js"></script>')
+    (tmp_path / "dist" / "w" / "app.js").write_text("console.log(1)\n")
+    (tmp_path / "slo-gate.yml").write_text(
+        "version: 1\nbundles:\n  root: dist\n  widgets: {html: '*/index.html'}\n"
+    )
+    argv = ["check", "--workspace", str(tmp_path), "--config", str(tmp_path / "slo-gate.yml")]
+    argv += ["--commit", "a" * 40, "--branch", "main", "--no-record"]
+    code, modules = _modules_after(argv)
+    assert code == 0
+    assert {"slo_gate.engine.evaluate", "slo_gate.engine.bundles"} <= set(modules)  # it ran
+    assert _loaded(modules, NOT_FOR_A_BUNDLES_CHECK) == []

@@ -8,8 +8,6 @@ here reads the process environment: the run environment (``RunEnv``) comes in bu
 from __future__ import annotations
 
 import argparse
-import getpass
-import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,27 +40,26 @@ from slo_gate.context import RunContext, run_context
 from slo_gate.engine.bundles import bundle_record
 from slo_gate.engine.evaluate import EngineInput, evaluate
 from slo_gate.engine.release import verdict_exit_code
-from slo_gate.engine.tests import record_tests
 from slo_gate.errors import GitHubError, UsageError
 from slo_gate.files import write_output_or_stdout
 from slo_gate.github.api_error import GitHubApiError
 from slo_gate.github.shared import SharedClient
 from slo_gate.history.file_store import known_files, pick_baseline
 from slo_gate.measurements import Annotation, BundleMeasurement, Measurements, Problem, TestReport
-from slo_gate.records import Record
+from slo_gate.records import Record, TestRecord
 from slo_gate.render.annotations import verdict_annotations
 from slo_gate.render.json_out import render_json
 from slo_gate.render.markdown import render_markdown
 from slo_gate.render.terminal import printed, render_terminal
 from slo_gate.runenv import RunEnv
-from slo_gate.runs import BuildSample, RunSummary
-from slo_gate.text import visible
+from slo_gate.text import new_stop_token, visible
 from slo_gate.verdict import Override, Verdict
 
 if TYPE_CHECKING:
     from slo_gate.collectors.build_time import BuildTimeMeasurement
     from slo_gate.github.client import GitHubClient
     from slo_gate.history.workflow_runs import WorkflowRunReader
+    from slo_gate.runs import BuildSample, RunSummary
 
 # A source's collector is imported by the run that measures it (see ``_collect_bundles``,
 # ``_collect_build``, ``_build_history``, ``_baseline``): a run of JUnit reports alone does not
@@ -208,6 +205,8 @@ def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None
 
 
 def _local_user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -230,9 +229,26 @@ def _record(
         run_id=ctx.run_id,
         decision=verdict.decision,
         bundles=bundle_record(verdict.bundles, bundles) if verdict.bundles else None,
-        tests=record_tests(tests) if tests is not None else None,
+        tests=_tests_record(tests),
         build_time_s=build_seconds,
     )
+
+
+def _tests_record(tests: TestReport | None) -> TestRecord | None:
+    if tests is None:
+        return None
+    from slo_gate.engine.tests import record_tests
+
+    return record_tests(tests)
+
+
+def _this_build(now: datetime, seconds: float | None, run_id: int | None) -> BuildSample | None:
+    """This run's build time as a sample (``None``: this run has none)."""
+    if not seconds:
+        return None
+    from slo_gate.runs import BuildSample
+
+    return BuildSample(now, seconds, run_id)
 
 
 def _collect_bundles(
@@ -320,7 +336,7 @@ def perform_check(
             extra_problems=tuple(problems),
             server=server,
             ci_runs=ci_runs,
-            build_this_run=BuildSample(now, build_seconds, run_id) if build_seconds else None,
+            build_this_run=_this_build(now, build_seconds, run_id),
             build_samples=tuple(past_builds),
             build_time_configured=policy.build_time.from_ is not None,
             override=_override(opts, run, now) or freeze,
@@ -402,5 +418,5 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
         if line:
             text += visible(line) + "\n"
     # inside GitHub Actions no line of the report may act as a workflow command
-    out.write(printed(text, secrets.token_hex(16) if env.in_actions else None))
+    out.write(printed(text, new_stop_token() if env.in_actions else None))
     return verdict_exit_code(verdict)

@@ -18,13 +18,13 @@ from slo_gate.config.policy import Policy
 from slo_gate.github.connection import Connection
 from slo_gate.github.shared import ClientFactory, SharedClient
 from slo_gate.history.file_store import FileStore
-from slo_gate.history.run_cache import JsonFileRunCache, RunCacheStore
 from slo_gate.history.store import HistoryStore
 from slo_gate.measurements import Problem
 from slo_gate.runenv import RunEnv
 
 if TYPE_CHECKING:
     from slo_gate.github.client import GitHubClient
+    from slo_gate.history.run_cache import RunCacheStore
     from slo_gate.history.workflow_runs import CiHistory, WorkflowRunReader
 
 Clock = Callable[[], datetime]
@@ -124,6 +124,8 @@ def run_cache(store: HistoryStore | None, workspace: Path, policy: Policy) -> Ru
     cache = store.run_cache() if store is not None else None
     if cache is not None:
         return cache
+    from slo_gate.history.run_cache import JsonFileRunCache
+
     return JsonFileRunCache(workspace / Path(policy.history.file).parent / "runs")
 
 

@@ -12,7 +12,6 @@ Publishing failures are errors (exit code 4): the user asked for an issue and di
 from __future__ import annotations
 
 import argparse
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,6 +50,7 @@ from slo_gate.report.periods import month_period, previous_period, window_period
 from slo_gate.report_model import IncidentIssueData, Period, Report
 from slo_gate.runenv import RunEnv
 from slo_gate.runs import RunSummary
+from slo_gate.text import new_stop_token
 
 #: collector problems that only say "this line belongs to another window": expected here
 WINDOW_CODES = frozenset({"server-logs-outside-window", "server-logs-future"})
@@ -318,7 +318,7 @@ def run_report(args: ReportArgs, run: RunEnv, out: TextIO, clock: Clock) -> int:
         write_output_or_stdout(args.html, render_report_html(report), out)
     if not outputs:
         # inside GitHub Actions no line of it (code spans hold names as typed) may act as a command
-        out.write(printed(markdown, secrets.token_hex(16) if run.in_actions else None))
+        out.write(printed(markdown, new_stop_token() if run.in_actions else None))
     elif any(str(a) == "-" for a in outputs):
         pass  # standard output holds only the asked format
     else:

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slo_gate.config.loader import DEFAULT_POLICY_PATH, LoadedPolicy
 from slo_gate.config.policy import Policy
 from slo_gate.errors import PolicyError
-from slo_gate.events import ServerMeasurement
 from slo_gate.measurements import Problem, TestReport
+
+if TYPE_CHECKING:
+    from slo_gate.events import ServerMeasurement
 
 
 def _unconfigured(section: str, what: str, fix: str) -> Problem:

@@ -7,7 +7,6 @@ give the lines.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -216,6 +215,8 @@ def _describe(
             )
         elif parent is not None:
             known = _known_keys(parent)
+            import difflib  # "did you mean": only for a misspelt key
+
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             if close:
                 text += f" — did you mean '{close[0]}'?"

@@ -13,22 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from slo_gate.config.policy import Policy
-from slo_gate.engine.build_time import build_time_slo
 from slo_gate.engine.bundles import bundle_slos, summarise_bundles
-from slo_gate.engine.ci import ci_slo
 from slo_gate.engine.release import ReleaseOutcome, apply_override, decide_release
-from slo_gate.engine.server import evaluate_server
-from slo_gate.engine.tests import evaluate_tests, tests_out, visual_history
-from slo_gate.engine.window import Span
-from slo_gate.events import ServerMeasurement
 from slo_gate.measurements import Measurements, Problem
 from slo_gate.records import Record
-from slo_gate.runs import BuildSample, RunSummary
 from slo_gate.slos import BUNDLE_LIMITS, HARD_LIMITS
-from slo_gate.verdict import Decision, Override, Slo, Verdict, worst_decision
+from slo_gate.verdict import Decision, Override, Slo, TestsOut, Verdict, worst_decision
+
+if TYPE_CHECKING:
+    from slo_gate.events import ServerMeasurement
+    from slo_gate.runs import BuildSample, RunSummary
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,8 @@ def _run_number(run_id: str | None) -> int | None:
 
 def build_history(records: Sequence[Record]) -> list[BuildSample]:
     """Past build durations as recorded by earlier gate runs."""
+    from slo_gate.runs import BuildSample
+
     return [
         BuildSample(r.recorded_at, r.build_time_s, _run_number(r.run_id))
         for r in records
@@ -78,12 +77,18 @@ def build_history(records: Sequence[Record]) -> list[BuildSample]:
 
 
 def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
-    """Every SLO besides the bundles' that this run has data for; collects their problems."""
+    """Every SLO besides the bundles' that this run has data for; collects their problems.
+
+    Each source's engine module is imported by the run that has its data (a bundles-only
+    check loads no test, CI, build-time or server arithmetic).
+    """
     m, policy = inp.measurements, inp.policy
     slos: list[Slo] = []
     if m.bundles is not None:
         problems.extend(m.bundles.problems)
     if m.tests is not None:
+        from slo_gate.engine.tests import evaluate_tests, visual_history
+
         problems.extend(m.tests.problems)
         slos.extend(
             evaluate_tests(
@@ -96,6 +101,9 @@ def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
             )
         )
     if inp.build_time_configured:
+        from slo_gate.engine.build_time import build_time_slo
+        from slo_gate.engine.window import Span
+
         slo, _ = build_time_slo(
             [*build_history(inp.history), *inp.build_samples],
             inp.build_this_run,
@@ -105,13 +113,26 @@ def _other_slos(inp: EngineInput, problems: list[Problem]) -> list[Slo]:
         )
         slos.append(slo)
     if inp.ci_runs is not None:
+        from slo_gate.engine.ci import ci_slo
+        from slo_gate.engine.window import Span
+
         span = Span.ending(inp.now, policy.ci.pass_rate.window)
         slo, _ = ci_slo(inp.ci_runs, policy.ci, policy.budget, span)
         slos.append(slo)
     if inp.server is not None:
+        from slo_gate.engine.server import evaluate_server
+
         problems.extend(inp.server.problems)
         slos.extend(evaluate_server(inp.server, policy.server, policy.budget, inp.now))
     return slos
+
+
+def _tests_out(m: Measurements) -> TestsOut | None:
+    if m.tests is None:
+        return None
+    from slo_gate.engine.tests import tests_out
+
+    return tests_out(m.tests)
 
 
 def _release(inp: EngineInput, slos: list[Slo]) -> tuple[ReleaseOutcome, list[Override]]:
@@ -158,7 +179,7 @@ def evaluate(inp: EngineInput) -> Verdict:
         mode=inp.mode,
         slos=slos,
         bundles=bundles_out,
-        tests=tests_out(m.tests) if m.tests is not None else None,
+        tests=_tests_out(m),
         problems=problems,
         reasons=[
             *side.reasons,

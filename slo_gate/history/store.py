@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from slo_gate.history.run_cache import RunCacheStore
 from slo_gate.measurements import Problem
 from slo_gate.records import Record
+
+if TYPE_CHECKING:
+    from slo_gate.history.run_cache import RunCacheStore
 
 
 class HistoryStore(ABC):

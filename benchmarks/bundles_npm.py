@@ -185,7 +185,7 @@ def compare(npm: Path, repeat: int) -> None:
         cpu = statistics.median(c for _, c in measured)
         each = ", ".join(f"{w:.2f}" for w, _ in measured)
         print(f"{name:>10}: wall median {wall:.2f} s ({each}), CPU {cpu:.2f} s, "
-              f"ratio to reference {wall / ref_wall:.2f}")  # fmt: skip
+              f"ratio to reference {wall / ref_wall:.3f}")  # fmt: skip
     if "size-limit" in runs:
         sl = statistics.median(w for w, _ in runs["size-limit"])
         cold_wall = statistics.median(w for w, _ in runs["cold"])

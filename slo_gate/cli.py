@@ -78,6 +78,10 @@ def main(
     """Run a command; user errors print a message and a fix, never a traceback."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if env is None:
+        # the real process: slo-gate's models use no pydantic plugin, so pydantic need not
+        # read every installed package's entry points to look for one (its documented switch)
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     environ = dict(os.environ) if env is None else env
     parser = build_parser()
     try:

@@ -19,6 +19,10 @@ and CSS; react, react-dom, lodash, chart.js, d3 and three shared between them) i
 - cold: ``slo-gate check`` with a policy that has only ``bundles`` (empty history);
 - warm: the same with a history that holds every file's content hash (target <= 0.1);
 - size-limit (when ``DIR/node_modules/.bin/size-limit`` exists): gzip and brotli per widget.
+
+With ``--instructions`` it also counts, under valgrind's cachegrind, the instructions of the warm
+run and of its floors (``python -c pass``, importing yaml and pydantic, ``slo-gate --version``):
+a change to start-up shows there even when the machine's speed moves more than the change.
 """
 
 from __future__ import annotations
@@ -113,11 +117,16 @@ def main() -> None:
     parser.add_argument("--widgets", type=int, default=12)
     parser.add_argument("--npm", type=Path, help="folder with node_modules (see above)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="with --npm: also count the warm run's instructions (needs valgrind)",
+    )
     args = parser.parse_args()
     if args.npm is not None:
         from benchmarks.bundles_npm import compare
 
-        compare(args.npm, args.repeat)
+        compare(args.npm, args.repeat, args.instructions)
         return
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp)

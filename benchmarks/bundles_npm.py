@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.junit import process_env
+
 #: (asset name, file under node_modules); three.module.js loses its import of three.core.js
 LIBRARIES = {
     "react": "react/cjs/react.production.js",
@@ -91,17 +93,11 @@ def build(npm: Path, root: Path) -> list[Path]:
     return files
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    return env
-
-
 def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one whole process (children included)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(cwd)
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=process_env(cwd)
     )
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -129,7 +125,27 @@ def _size_limit_config(ws: Path) -> None:
     (ws / "package.json").write_text(json.dumps(package), encoding="utf-8")
 
 
-def compare(npm: Path, repeat: int) -> None:
+def count_instructions(reference: list[str], warm: list[str], ws: Path) -> None:
+    """The warm run, its floors and the reference in instructions (cachegrind), which do not
+    move with the machine's load as wall time does."""
+    from benchmarks.junit_instructions import instructions
+
+    python = sys.executable
+    counted = {
+        "python -c pass": [python, "-c", "pass"],
+        "import yaml and pydantic": [python, "-c", "import yaml; from pydantic import BaseModel"],
+        "slo-gate --version": [warm[0], "--version"],
+        "slo-gate check (warm)": warm,
+        "reference": reference,
+    }
+    found = {name: instructions(argv, ws) for name, argv in counted.items()}
+    for name, count in found.items():
+        print(f"instructions, {name}: {count / 1e6:,.0f} M")
+    share = found["slo-gate check (warm)"] / found["reference"]
+    print(f"instructions, warm / reference: {share:.3f} (the wall-time target is <= 0.1)")
+
+
+def compare(npm: Path, repeat: int, count: bool = False) -> None:
     print(f"load average before: {os.getloadavg()}, cores: {os.cpu_count()}")
     from benchmarks.bundles import gil_check
     from slo_gate.collectors.bundles import brotli_size, gzip_size
@@ -171,6 +187,8 @@ def compare(npm: Path, repeat: int) -> None:
         for _ in range(repeat):
             for name, argv in commands.items():
                 runs[name].append(timed(argv, ws))
+        if count:
+            count_instructions(reference, warm, ws)
         if size_limit.exists():
             done = subprocess.run([str(size_limit), "--json"], cwd=ws, capture_output=True)
             print(

@@ -9,7 +9,15 @@ import humanize
 
 from slo_gate.config.units import UNIT_RULE, format_duration
 
-__all__ = ["UNIT_RULE", "fmt_bytes", "fmt_delta", "fmt_percent", "fmt_value", "short_bytes"]
+__all__ = [
+    "UNIT_RULE",
+    "counted",
+    "fmt_bytes",
+    "fmt_delta",
+    "fmt_percent",
+    "fmt_value",
+    "short_bytes",
+]
 
 
 def short_bytes(n: float) -> str:
@@ -18,8 +26,16 @@ def short_bytes(n: float) -> str:
     return text.replace("kB", "KB").replace("Bytes", "B").replace("Byte", "B")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 file``, ``3 files``: a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def fmt_bytes(n: float) -> str:
-    """``245.1 KB (245,123 B)``: rounded figure and exact bytes side by side."""
+    """``245.1 KB (245,123 B)``: rounded figure and exact bytes side by side (below 1 KB the
+    figure is exact already: ``826 B``)."""
+    if abs(n) < 1000:
+        return f"{int(n)} B"
     return f"{short_bytes(n)} ({int(n):,} B)"
 
 
@@ -29,6 +45,8 @@ def fmt_delta(n: int | None) -> str:
     if n == 0:
         return "±0 B"
     sign = "+" if n > 0 else "−"
+    if abs(n) < 1000:
+        return f"{sign}{abs(n)} B"
     return f"{sign}{short_bytes(abs(n))} ({sign}{abs(n):,} B)"
 
 
@@ -52,4 +70,6 @@ def fmt_value(value: float | None, unit: str) -> str:
         return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
     if unit == "count":
         return f"{value:,.0f}"
+    if unit == "failing tests":
+        return counted(round(value), "failing test")
     return f"{value:g} {unit}"

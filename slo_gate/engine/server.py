@@ -21,6 +21,7 @@ from slo_gate.config.policy import BudgetPolicy, DurationThresholds, ServerPolic
 from slo_gate.engine.budget import compute_budget, exact
 from slo_gate.engine.window import Span, breaching_runs, window_label
 from slo_gate.events import LocationLatency, RatioSeries, ServerMeasurement, WindowCounts
+from slo_gate.formatting import counted
 from slo_gate.slos import LATENCY_IDS, SloId, spec
 from slo_gate.verdict import Budget, BurnAlert, Slo, SlowHour, SlowPeriod, Status
 
@@ -257,7 +258,7 @@ def _latency_budget(
         severity="warning",
         message=(
             f"more than 10 % of {measured.location} requests slower than {limit_s * 1000:g} ms "
-            f"within an hour, {len(periods)} time(s) in the last "
+            f"within an hour, {counted(len(periods), 'time')} in the last "
             f"{window_label(budget.window)}: {describe_periods(periods, limit_s * 1000)}"
         ),
     )

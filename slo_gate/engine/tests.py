@@ -23,6 +23,7 @@ from slo_gate.engine.budget import compute_budget
 from slo_gate.engine.thresholds import lower_status
 from slo_gate.engine.window import Span, window_label
 from slo_gate.events import RatioSeries
+from slo_gate.formatting import counted
 from slo_gate.measurements import TestCounts, TestReport, VisualCounts
 from slo_gate.records import Record, TestRecord
 from slo_gate.slos import SloId, spec
@@ -141,7 +142,8 @@ def visual_window_slo(
             }
         )
         return slo, pooled
-    detail = f"{pooled.passed} of {n} executed visual tests passed over {pooled.runs} run(s)"
+    runs = counted(pooled.runs, "run")
+    detail = f"{pooled.passed} of {n} executed visual tests passed over {runs}"
     if pooled.flaky:
         detail += f"; {pooled.flaky} flaky"
     slo = Slo.model_validate(
@@ -173,7 +175,7 @@ def tests_slo(report: TestReport, policy: TestsPolicy) -> Slo:
     status: Status
     if counts.total == 0:
         files = len(report.files)
-        why = f"{files} report file(s) read, no test found" if files else "no test report"
+        why = f"{counted(files, 'report file')} read, no test found" if files else "no test report"
         return Slo(
             id=TESTS_SLO,
             title=spec(TESTS_SLO).title,
@@ -233,7 +235,7 @@ def visual_slo(
     else:
         rolling = (
             f"{window}: {pooled.rate * 100:.2f}% ({pooled.passed} of {pooled.executed} visual "
-            f"tests passed over {pooled.runs} run(s), this one included)"
+            f"tests passed over {counted(pooled.runs, 'run')}, this one included)"
         )
         if pooled.executed < min_events:
             rolling += f"; insufficient data (fewer than {min_events})"

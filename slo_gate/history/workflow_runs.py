@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from slo_gate.engine.ci import latest_by_id
+from slo_gate.formatting import counted
 from slo_gate.github.api_error import GitHubApiError, github_error
 from slo_gate.github.connection import OnApiError
 from slo_gate.github.paging import next_link, parse_time
@@ -162,10 +163,11 @@ class Backfill:
     spent: int
 
     def describe(self) -> str:
-        done = "complete" if not self.left else f"{self.left} older run(s) left for later runs"
+        left = counted(self.left, "older run")
+        done = f"{left} left for later runs" if self.left else "complete"
         return (
-            f"build-time backfill: read {self.read} run(s)' jobs with {self.spent} of "
-            f"{self.allowed} allowed requests; {done}"
+            f"build-time backfill: read the jobs of {counted(self.read, 'run')} with "
+            f"{self.spent} of {self.allowed} allowed requests; {done}"
         )
 
 

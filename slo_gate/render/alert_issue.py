@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from slo_gate.formatting import counted
 from slo_gate.render.escape import md_code, md_table_cell
 from slo_gate.render.report_format import (
     fmt_eta,
@@ -32,7 +33,7 @@ def render_alert_body(
     lines = [
         f"## {md_code(slo_id)}: {severity} alert",
         "",
-        f"Last checked {fmt_time(now, 'UTC')}: {len(alerts)} alert(s) firing; "
+        f"Last checked {fmt_time(now, 'UTC')}: {counted(len(alerts), 'alert')} firing; "
         f"{RESPONSE[severity]} (the built-in policy).",
         "",
         "| alert | severity | why |",

@@ -9,7 +9,7 @@ own words and numbers are written as they are.
 
 from __future__ import annotations
 
-from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.formatting import UNIT_RULE, counted, fmt_bytes, fmt_delta, fmt_value
 from slo_gate.measurements import TestCounts
 from slo_gate.render.bundle_story import (
     advice_sentences,
@@ -136,8 +136,8 @@ def _bundles(b: BundlesOut, limit: float | None) -> list[str]:
         f"Sizes: {UNIT_RULE}. gzip: zlib {_cell(c.zlib_version)} level {c.gzip_level}, gzip "
         f"container; brotli {_cell(c.brotli_version)} quality {c.brotli_quality}, window "
         f"{c.brotli_window}. "
-        f"{b.cached_files} unchanged file(s) taken from history."
-        + (f" {counted}" if (counted := mode_sentence(b.mode)) else "")
+        f"{counted(b.cached_files, 'unchanged file')} taken from history."
+        + (f" {basis}" if (basis := mode_sentence(b.mode)) else "")
     )
     return lines
 
@@ -199,13 +199,14 @@ def _tests(t: TestsOut) -> list[str]:
             f"{c.flaky} |"
         )
     v = t.visual
-    rate = fmt_value(v.pass_rate, "ratio") if v.pass_rate is not None else "no visual test ran"
-    lines += [
-        "",
-        f"Visual tests: {v.total} ({v.passed} passed, {v.failed} failed, {v.flaky} flaky, "
-        f"{v.skipped} skipped); pass rate {rate}.",
-        "",
-    ]
+    lines.append("")
+    if v.total:  # a project without visual tests is not told about them
+        rate = fmt_value(v.pass_rate, "ratio") if v.pass_rate is not None else "–"
+        lines += [
+            f"Visual tests: {v.total} ({v.passed} passed, {v.failed} failed, {v.flaky} flaky, "
+            f"{v.skipped} skipped); pass rate {rate}.",
+            "",
+        ]
     if t.failures:
         lines += ["| test | outcome | where | message |", "| --- | --- | --- | --- |"]
         for f in t.failures[:MAX_FAILURES_SHOWN]:
@@ -234,7 +235,7 @@ def _changed(verdict: Verdict) -> list[str]:
         items += [f"Cut here first: {a}" for a in advice_sentences(b, _name)]
     t = verdict.tests
     if t is not None and t.failures:
-        items.append(f"{t.failed + t.errored} failing test(s):")
+        items.append(f"{counted(t.failed + t.errored, 'failing test')}:")
         for f in t.failures[:LEAD_FAILURES]:
             where = f" at {_name(f'{f.file}:{f.line}')}" if f.file and f.line else ""
             items.append(f"  - {_name(f.key)}{where}")

@@ -8,7 +8,7 @@ carry only numbers and day labels that slo-gate made, never user text.
 
 from __future__ import annotations
 
-from slo_gate.formatting import UNIT_RULE
+from slo_gate.formatting import UNIT_RULE, counted
 from slo_gate.render.escape import md_code, md_table_cell, md_text
 from slo_gate.render.report_format import (
     ICONS,
@@ -71,11 +71,13 @@ def _summary(report: Report) -> list[str]:
     issues = len(report.incidents.issues)
     flagged = sum(1 for i in report.incidents.issues if i.flagged)
     issue_text = (
-        f"{issues} incident issue(s), {flagged} without a review within 48 h"
+        f"{counted(issues, 'incident issue')}, {flagged} without a review within 48 h"
         if report.incidents.issues_read
         else "incident issues not read"
     )
-    lines.append(f"- Incidents: {found} SLO-violating period(s) found in the data; {issue_text}.")
+    lines.append(
+        f"- Incidents: {counted(found, 'SLO-violating period')} found in the data; {issue_text}."
+    )
     if report.alerts:
         lines.append(f"- Firing alerts: {len(report.alerts)} (see error budgets).")
     return [*lines, ""]

@@ -10,7 +10,7 @@ so that no line of it can act as a workflow command. Pure: the token comes in as
 
 from __future__ import annotations
 
-from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.formatting import UNIT_RULE, counted, fmt_bytes, fmt_delta, fmt_value
 from slo_gate.render.bundle_story import (
     advice_sentences,
     changes_sentence,
@@ -112,11 +112,11 @@ def render_terminal(verdict: Verdict) -> str:
         lines.append(
             f"sizes: {UNIT_RULE}; gzip = zlib {_plain(b.compression.zlib_version)} level "
             f"{b.compression.gzip_level}; brotli {_plain(b.compression.brotli_version)} quality "
-            f"{b.compression.brotli_quality}; {b.cached_files} file(s) from history"
+            f"{b.compression.brotli_quality}; {counted(b.cached_files, 'file')} from history"
         )
-        counted = mode_sentence(b.mode)
-        if counted:
-            lines.append(counted)
+        basis = mode_sentence(b.mode)
+        if basis:
+            lines.append(basis)
         lines.append("")
     if verdict.slos:
         rows = [["SLO", "status", "value", "target", "n", "window", "note"]]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from slo_gate.events import ServerMeasurement
+from slo_gate.formatting import counted
 from slo_gate.records import Record
 from slo_gate.report.performance import Days, daily_ratio
 from slo_gate.report.periods import day_key, day_spans, in_period, zone
@@ -140,7 +141,7 @@ def _summary(period: Period, sources: list[SourceCoverage], n_days: int) -> Cove
     if elapsed < 1:
         notes.append(
             f"{period.label} is in progress: {elapsed * 100:.1f} % elapsed "
-            f"({n_days} day(s) up to {period.as_of.astimezone(tz):%Y-%m-%d %H:%M %Z})"
+            f"({counted(n_days, 'day')} up to {period.as_of.astimezone(tz):%Y-%m-%d %H:%M %Z})"
         )
     notes += [f"{s.source} cover {s.days_with_data} of {s.days} days" for s in gaps]
     notes += [f"no {s.source}" + (f" ({s.note})" if s.note else "") for s in missing]

@@ -139,7 +139,7 @@ def test_slow_hour_alert_lists_the_hour() -> None:
     alerts = [a for a in local.budget.alerts if a.name == "latency-hourly"]
     assert len(alerts) == 1
     assert alerts[0].message == (
-        "more than 10 % of local requests slower than 500 ms within an hour, 1 time(s) in the "
+        "more than 10 % of local requests slower than 500 ms within an hour, 1 time in the "
         "last 30d: 2026-10-31 13:31 UTC – 2026-10-31 15:30 UTC (worst hour from "
         "2026-10-31 13:31 UTC: 13.3 %, 4 of 30 slower than 500 ms)"
     )

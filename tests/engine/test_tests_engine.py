@@ -43,7 +43,7 @@ def test_no_tests_is_no_data_never_a_pass() -> None:
     assert (slo.status, slo.value) == ("no-data", None)
     assert "no test report" in slo.detail
     slo = evaluate_tests(report(TestCounts()), TestsPolicy(), [], NOW)[0]
-    assert "1 report file(s) read, no test found" in slo.detail
+    assert "1 report file read, no test found" in slo.detail
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_thirty_day_rate_pools_history_in_the_window_and_this_run() -> None:
         report(TestCounts(total=1, passed=1), current), TestsPolicy(), history, NOW
     )[1]
     assert slo.status == "warn"  # this run: 19/20 = 95 %, below the 97 % warning line
-    assert "30d: 93.33% (112 of 120 visual tests passed over 3 run(s)" in slo.detail
+    assert "30d: 93.33% (112 of 120 visual tests passed over 3 runs" in slo.detail
 
 
 def test_thirty_day_rate_flags_insufficient_data() -> None:

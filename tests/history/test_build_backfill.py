@@ -47,7 +47,7 @@ def test_backfill_stops_at_its_share_and_continues_newest_first() -> None:
             assert result.requests == 1 + jobs  # one listing
             summary = client.summary()
             if expected_left:
-                assert f"{expected_left} older run(s) left for later runs" in summary
+                assert f"{expected_left} older runs left for later runs" in summary
                 assert f"with {jobs} of 10 allowed requests" in summary
             else:
                 assert "backfill" not in summary

@@ -135,3 +135,16 @@ def test_terminal_golden_with_a_failing_test_id_that_can_be_pasted() -> None:
     text = render_terminal(Verdict.model_validate(BASE))
     check_golden(GOLDEN / "verdict-tests.txt", text)
     assert "failed: tests/test_cart.py::TestCart::test_total[2] (tests/test_cart.py:12)" in text
+
+
+def test_the_comment_mentions_visual_tests_only_when_some_ran() -> None:
+    """A project without visual tests is not told "Visual tests: 0 … no visual test ran"."""
+    none_ran = render_markdown(Verdict.model_validate(BASE))
+    assert "Visual tests" not in none_ran
+    assert "1 failing test:" in none_ran  # the lead, in the right number
+    visual = {"total": 4, "passed": 3, "failed": 1, "flaky": 0, "skipped": 0, "pass_rate": 0.75}
+    tests = {**BASE["tests"], "visual": visual}
+    some_ran = render_markdown(Verdict.model_validate({**BASE, "tests": tests}))
+    assert (
+        "Visual tests: 4 (3 passed, 1 failed, 0 flaky, 0 skipped); pass rate 75.00 %." in some_ran
+    )

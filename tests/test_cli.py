@@ -295,3 +295,27 @@ def test_test_glob_matching_nothing_is_not_a_silent_pass(ws: Path) -> None:
     code, out, _ = check(ws, "--junit", "reports/none-*.xml", "--no-record")
     assert code == 1
     assert "reports/none-*.xml" in out
+
+
+def test_a_branch_without_records_is_told_which_baseline_to_name(ws: Path) -> None:
+    """A first local check on a feature branch: no deltas, and the notice names the fix."""
+    argv = ["check", "--workspace", str(ws), "--config", str(ws / "examples/slo-gate.yml")]
+    argv += ["--now", NOW, "--no-record", "--json", str(ws / "v.json")]
+    code, out, _ = run(*argv, "--branch", "feature/cart", "--commit", "ccc333")
+    assert code == 0
+    verdict = json.loads((ws / "v.json").read_text())
+    assert verdict["bundles"]["baseline"] is None
+    notice = next(p for p in verdict["problems"] if p["code"] == "baseline-other-branch")
+    assert notice["level"] == "notice"
+    assert "no earlier check of branch feature/cart is recorded" in notice["message"]
+    assert "Fix: --baseline main compares with the last record of main" in notice["message"]
+    assert "notice: [baseline-other-branch]" in out
+    # named, the baseline is found and the notice is gone
+    run(*argv, "--branch", "feature/cart", "--commit", "ccc333", "--baseline", "main")
+    verdict = json.loads((ws / "v.json").read_text())
+    assert verdict["bundles"]["baseline"]["how"] == "--baseline main"
+    assert all(p["code"] != "baseline-other-branch" for p in verdict["problems"])
+    # on main itself the last record of main is the baseline: no notice
+    run(*argv, "--branch", "main", "--commit", "ccc333")
+    verdict = json.loads((ws / "v.json").read_text())
+    assert all(p["code"] != "baseline-other-branch" for p in verdict["problems"])

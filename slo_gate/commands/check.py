@@ -183,6 +183,8 @@ def _baseline(
         if found is not None:
             return found.record, found.how
     found_record, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
+    if opts.baseline is None and found_record is None:
+        problems.extend(_other_branches(history, ctx.baseline_branch))
     if opts.baseline is not None and found_record is None:
         problems.append(
             Problem(
@@ -195,6 +197,30 @@ def _baseline(
             )
         )
     return found_record, how
+
+
+def _other_branches(history: Sequence[Record], branch: str | None) -> list[Problem]:
+    """No earlier check of this branch: name the branches that have one (``--baseline``)."""
+    others: dict[str, None] = {}  # latest record first
+    for record in reversed(history):
+        if record.bundles is not None and record.branch and record.branch != branch:
+            others.setdefault(record.branch)
+    if not others:
+        return []
+    names = list(others)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    this = f"branch {branch}" if branch else "this branch"
+    return [
+        Problem(
+            code="baseline-other-branch",
+            message=f"sizes are shown without deltas: no earlier check of {this} is recorded, "
+            f"but {shown} {'has' if len(names) == 1 else 'have'} records. Fix: "
+            f"--baseline {names[0]} compares with the last record of {names[0]} (a pull request "
+            "in GitHub Actions is compared with its base branch by itself)",
+            level="notice",
+            source="history",
+        )
+    ]
 
 
 def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None:

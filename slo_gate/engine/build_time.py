@@ -112,7 +112,7 @@ def describe(stats: BuildTimeStats, label: str) -> str:
         )
         if stats.share_within is not None and stats.limit_s is not None:
             text += (
-                f"; {stats.within} of {stats.n} builds ({stats.share_within * 100:.1f} %) "
+                f"; {stats.within:,} of {stats.n:,} builds ({stats.share_within * 100:.1f} %) "
                 f"within {_fmt(stats.limit_s)}"
             )
     else:

@@ -200,7 +200,7 @@ def _pct(value: float | None) -> float | None:
 
 def describe(result: CiPassRate) -> str:
     """One line a person can check by hand: counts, exclusions, flaky run ids."""
-    parts = [f"{result.passed} of {result.n} counted runs passed ({result.failed} failed)"]
+    parts = [f"{result.passed:,} of {result.n:,} counted runs passed ({result.failed:,} failed)"]
     if result.excluded:
         parts.append("excluded: " + ", ".join(f"{c} {k}" for k, c in result.excluded.items()))
     if result.in_progress:

@@ -74,7 +74,7 @@ def describe_periods(periods: list[SlowPeriod], limit_ms: float) -> str:
     """One line per period (the first ten), for the alert message and the SLO detail."""
     parts = [
         f"{_stamp(p.start)} – {_stamp(p.end)} (worst hour from {_stamp(p.worst.start)}: "
-        f"{p.worst.share * 100:.1f} %, {p.worst.slow} of {p.worst.requests} slower than "
+        f"{p.worst.share * 100:.1f} %, {p.worst.slow:,} of {p.worst.requests:,} slower than "
         f"{limit_ms:g} ms)"
         for p in periods[:MAX_LISTED_PERIODS]
     ]
@@ -123,7 +123,7 @@ def _no_data(slo_id: SloId, unit: str, window: str, why: str, samples: int = 0) 
 def _input_trouble(m: ServerMeasurement) -> str | None:
     if m.no_data:
         return (
-            f"no data: {m.bad.count} of {m.lines} log lines unusable "
+            f"no data: {m.bad.count:,} of {m.lines:,} log lines unusable "
             f"({m.bad_share * 100:.2f} % > {m.max_bad_share * 100:g} % allowed); see problems"
         )
     return None
@@ -174,7 +174,7 @@ def availability_slo(
         samples=counts.valid,
         window=window,
         budget=slo_budget,
-        detail=f"{counts.good} of {counts.valid} requests succeeded in {window}",
+        detail=f"{counts.good:,} of {counts.valid:,} requests succeeded in {window}",
     )
 
 
@@ -268,7 +268,7 @@ def _latency_budget(
 def _latency_detail(measured: LocationLatency, limit_s: float | None, span: Span) -> str:
     n = measured.digest.n
     p95 = measured.digest.percentile_ms(LATENCY_PERCENTILE)
-    text = f"P95 {p95:g} ms of {n} {measured.location} requests"
+    text = f"P95 {p95:g} ms of {n:,} {measured.location} requests"
     if limit_s is None:
         return text
     if not counted_against(measured, limit_s):
@@ -280,7 +280,7 @@ def _latency_detail(measured: LocationLatency, limit_s: float | None, span: Span
     share = 0.0 if within.valid == 0 else within.good / within.valid * 100
     return (
         f"{text}; {share:.2f} % within {limit_s * 1000:g} ms "
-        f"({within.good} of {within.valid}, target ≥ {LATENCY_TARGET * 100:g} %)"
+        f"({within.good:,} of {within.valid:,}, target ≥ {LATENCY_TARGET * 100:g} %)"
     )
 
 

@@ -143,7 +143,7 @@ def visual_window_slo(
         )
         return slo, pooled
     runs = counted(pooled.runs, "run")
-    detail = f"{pooled.passed} of {n} executed visual tests passed over {runs}"
+    detail = f"{pooled.passed:,} of {n:,} executed visual tests passed over {runs}"
     if pooled.flaky:
         detail += f"; {pooled.flaky} flaky"
     slo = Slo.model_validate(
@@ -234,7 +234,7 @@ def visual_slo(
         rolling = f"{window}: no visual test recorded"
     else:
         rolling = (
-            f"{window}: {pooled.rate * 100:.2f}% ({pooled.passed} of {pooled.executed} visual "
+            f"{window}: {pooled.rate * 100:.2f}% ({pooled.passed:,} of {pooled.executed:,} visual "
             f"tests passed over {counted(pooled.runs, 'run')}, this one included)"
         )
         if pooled.executed < min_events:
@@ -244,7 +244,7 @@ def visual_slo(
         detail = f"no data this run: {why}; {rolling}"
     else:
         detail = (
-            f"this run: {visual.passed} of {executed} visual tests passed "
+            f"this run: {visual.passed:,} of {executed:,} visual tests passed "
             f"({visual.flaky} flaky, {visual.skipped} skipped); {rolling}"
         )
     return Slo(

@@ -90,7 +90,7 @@ def test_hand_computed_day() -> None:
     assert local.budget is not None
     assert local.budget.bad == 40 and local.budget.valid == 1000
     assert local.budget.consumed == pytest.approx(40 / (0.05 * 1000))  # 80 % of the 5 % budget
-    assert "96.00 % within 500 ms (960 of 1000, target ≥ 95 %)" in local.detail
+    assert "96.00 % within 500 ms (960 of 1,000, target ≥ 95 %)" in local.detail
 
     remote = slos["mcp-latency-remote"]
     assert (remote.value, remote.status, remote.samples) == (1000.0, "pass", 100)
@@ -181,7 +181,7 @@ def test_too_many_bad_lines_make_every_server_slo_no_data() -> None:
     slos = evaluate_server(m, POLICY, BUDGET, NOW_DT)
     assert [s.status for s in slos] == ["no-data"] * 3
     assert all(s.budget is None and s.value is None for s in slos)
-    assert "30 of 1000 log lines unusable" in slos[0].detail
+    assert "30 of 1,000 log lines unusable" in slos[0].detail
 
 
 def test_insufficient_data_and_missing_location() -> None:

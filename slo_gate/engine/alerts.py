@@ -75,7 +75,7 @@ def alerts_from_budgets(budgets: Sequence[BudgetStatus], policy: BudgetPolicy) -
                     severity="critical",
                     message=(
                         f"{verb}: {b.consumed * 100:.1f} % of the error budget consumed "
-                        f"(≥ {limit * 100:g} %); {b.bad} bad of {b.valid} events in "
+                        f"(≥ {limit * 100:g} %); {b.bad:,} bad of {b.valid:,} events in "
                         f"{(b.window_s or 0) / DAY:g} d"
                     ),
                 )

@@ -157,7 +157,7 @@ def policy_alert(
         message=(
             f"{_pct(share)} of the error budget burned in the last "
             f"{format_duration(policy.alert.within)} (alert at {_pct(policy.alert.consumed)}): "
-            f"{recent.bad} bad of {valid_window} valid events in "
+            f"{recent.bad:,} bad of {valid_window:,} valid events in "
             f"{format_duration(policy.window)}"
         ),
     )

@@ -55,7 +55,7 @@ def _budget_line(slo: Slo, consumed: Fraction, limit_name: str, limit: float) ->
     window = f"{b.window_s / 86400:g} d" if b.window_s else slo.window
     return (
         f"{slo.id}: {_pct(consumed)} of the error budget consumed (≥ {_pct(limit)} → "
-        f"{limit_name}); {b.bad} bad of {b.valid} events in {window}, "
+        f"{limit_name}); {b.bad:,} bad of {b.valid:,} events in {window}, "
         f"{b.allowed_bad or 0:.1f} allowed"
     )
 

@@ -70,7 +70,7 @@ def _slo_row(slo: Slo) -> str:
         _value(slo.value, slo.unit),
         f"{slo.comparison} {target}",
         warning,
-        str(slo.samples),
+        f"{slo.samples:,}",
         _cell(slo.window),
         md_table_cell(history or budget or slo.detail),
     ]

@@ -136,7 +136,7 @@ def render_terminal(verdict: Verdict) -> str:
                     s.status,
                     fmt_value(s.value, unit),
                     f"{s.comparison} {fmt_value(s.target, unit)}",
-                    str(s.samples),
+                    f"{s.samples:,}",
                     _plain(s.window),
                     _plain(note or s.detail),
                 ]

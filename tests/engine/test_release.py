@@ -68,7 +68,7 @@ def test_reason_names_the_slo_and_its_numbers() -> None:
     outcome = decide_release([slo(b=budget(170))], POLICY)
     assert outcome.release.reason == (
         "releases paused: mcp-availability: 85 % of the error budget consumed "
-        "(≥ 75 % → pause releases); 170 bad of 40000 events in 30 d, 200.0 allowed"
+        "(≥ 75 % → pause releases); 170 bad of 40,000 events in 30 d, 200.0 allowed"
     )
     assert outcome.reasons[0] == outcome.release.reason.removeprefix("releases paused: ")
 

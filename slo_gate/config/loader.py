@@ -146,9 +146,14 @@ def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        lines = _walk(node, source) if node is not None else {}
-        data = yaml.safe_load(text)
+        # one parse: the nodes give the lines, then become the data (what safe_load does)
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            lines = _walk(node, source) if node is not None else {}
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -21,8 +21,9 @@ and CSS; react, react-dom, lodash, chart.js, d3 and three shared between them) i
 - size-limit (when ``DIR/node_modules/.bin/size-limit`` exists): gzip and brotli per widget.
 
 With ``--instructions`` it also counts, under valgrind's cachegrind, the instructions of the warm
-run and of its floors (``python -c pass``, importing yaml and pydantic, ``slo-gate --version``):
-a change to start-up shows there even when the machine's speed moves more than the change.
+run, of its floors (``python -c pass``, importing yaml and pydantic, ``slo-gate --version``) and
+of the reference: a change to start-up shows there even when the machine's speed moves more than
+the change.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ __all__ = [
     "fmt_delta",
     "fmt_percent",
     "fmt_value",
+    "is_are",
     "short_bytes",
 ]
 
@@ -29,6 +30,11 @@ def short_bytes(n: float) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``1 file``, ``3 files``: a count with its noun in the right number."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def is_are(n: int) -> str:
+    """The verb for ``counted(n, …)``: ``1 record is``, ``2 records are``."""
+    return "is" if n == 1 else "are"
 
 
 def fmt_bytes(n: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slo_gate.formatting import counted, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.formatting import counted, fmt_bytes, fmt_delta, fmt_value, is_are
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,8 @@ def test_deltas_show_the_exact_count_once(n: int | None, text: str) -> None:
 )
 def test_failing_tests_agree_in_number(value: float, text: str) -> None:
     assert fmt_value(value, "failing tests") == text
+
+
+@pytest.mark.parametrize(("n", "verb"), [(0, "are"), (1, "is"), (2, "are")])
+def test_is_are_agrees_with_counted(n: int, verb: str) -> None:
+    assert is_are(n) == verb

@@ -37,6 +37,7 @@ from slo_gate.collectors.junit_case import (
     plain_case,
     rich_case,
 )
+from slo_gate.formatting import counted, is_are
 from slo_gate.measurements import Problem
 
 __all__ = ["JUNIT_ROOTS", "SOURCE", "JUnitCase", "JUnitFile", "Outcome"]
@@ -177,8 +178,9 @@ class JUnitFile:
             self.problems.append(
                 problem.model_copy(
                     update={
-                        "message": f"{problem.message}. The {self.cases_read} test case(s) "
-                        "before that point are counted; the rest of the file is lost"
+                        "message": f"{problem.message}. The "
+                        f"{counted(self.cases_read, 'test case')} before that point "
+                        f"{is_are(self.cases_read)} counted; the rest of the file is lost"
                     }
                 )
             )
@@ -325,11 +327,13 @@ class JUnitFile:
         declared_skipped = xmlsafe.int_attr(elem, "skipped")
         diffs: list[str] = []
         if declared_tests is not None and declared_tests != suite.tests:
-            diffs.append(f"tests={declared_tests} but lists {suite.tests} test case(s)")
+            diffs.append(f"tests={declared_tests} but lists {counted(suite.tests, 'test case')}")
         if declared_bad is not None and declared_bad != suite.failed:
-            diffs.append(f"failures+errors={declared_bad} but {suite.failed} case(s) failed")
+            failed = counted(suite.failed, "case")
+            diffs.append(f"failures+errors={declared_bad} but {failed} failed")
         if declared_skipped is not None and declared_skipped != suite.skipped:
-            diffs.append(f"skipped={declared_skipped} but {suite.skipped} case(s) were skipped")
+            skipped = counted(suite.skipped, "case")
+            diffs.append(f"skipped={declared_skipped} but {skipped} skipped")
         if not diffs:
             return
         what = "<testsuites>" if elem.tag == "testsuites" else f"suite {suite.name[:200]!r}"

@@ -16,6 +16,7 @@ from junitparser.xunit2 import FlakyError, FlakyFailure, RerunError, RerunFailur
 from junitparser.xunit2 import TestCase as XTestCase
 
 from slo_gate.collectors import xmlsafe
+from slo_gate.formatting import counted
 
 Outcome = Literal["passed", "failed", "errored", "skipped", "flaky"]
 
@@ -185,7 +186,7 @@ def _junitparser_results(elem: Any) -> _Results:
     if shown is not None:
         message = _message(shown)
         if interim and outcome != "flaky":
-            message = f"{message}\n(after {len(interim)} rerun(s))" if message else message
+            message = f"{message}\n(after {counted(len(interim), 'rerun')})" if message else message
     shown_elem = shown._elem if shown is not None else None
     return outcome, shown_elem, message, len(interim), case.system_out or ""
 

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from slo_gate.formatting import counted
 from slo_gate.measurements import Problem
 from slo_gate.text import strip_ansi
 
@@ -191,8 +192,8 @@ def read_playwright(path: Path, display: str) -> PlaywrightReport:
         out.problems.append(
             _problem(
                 "playwright-status-missing",
-                f"{display}: {missing_status} test(s) carry no outcome `status`; their outcome "
-                "was derived from the attempts. Fix: use Playwright 1.24 or later",
+                f"{display}: {counted(missing_status, 'test')} without an outcome `status`; "
+                "the outcome was derived from the attempts. Fix: use Playwright 1.24 or later",
                 display,
                 level="warning",
             )

@@ -54,6 +54,7 @@ from slo_gate.events import (
     LocationLatency,
     ServerMeasurement,
 )
+from slo_gate.formatting import counted
 from slo_gate.measurements import Problem
 
 LOCATIONS = ("local", "remote")
@@ -375,7 +376,7 @@ def _measurement(
         problems.append(
             _problem(
                 "server-logs-empty",
-                f"the {len(files)} server log file(s) hold "
+                f"the {counted(len(files), 'server log file')} hold "
                 "no request; fix: check that the logs were written",
                 files[0],
             )

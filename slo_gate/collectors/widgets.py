@@ -31,6 +31,7 @@ from slo_gate.collectors.paths import (
 from slo_gate.collectors.scan import HtmlScan, LineIndex, css_specifiers, js_specifiers
 from slo_gate.config.policy import BundlesPolicy
 from slo_gate.files import RefusedFile, read_bounded
+from slo_gate.formatting import counted
 from slo_gate.measurements import Problem, WidgetFiles
 from slo_gate.names import normalise_hashed_name
 
@@ -319,7 +320,8 @@ def resolve_manifest(resolver: _Resolver, path: str) -> Resolution:
             _manifest_problem(
                 resolver,
                 found,
-                f"not a Vite manifest: {where}: {first['msg']} ({exc.error_count()} problem(s)); "
+                f"not a Vite manifest: {where}: {first['msg']} "
+                f"({counted(exc.error_count(), 'problem')}); "
                 "fix: upload the manifest Vite wrote (build.manifest), unedited",
             )
         )

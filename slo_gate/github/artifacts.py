@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from requests import RequestException
 
 from slo_gate.errors import GitHubError, InputError
+from slo_gate.formatting import counted
 from slo_gate.github.client import github_error
 from slo_gate.verdict import Verdict
 
@@ -372,7 +373,7 @@ def read_verdict(files: ArtifactFiles, run_id: int) -> Verdict:
         more = f" and {len(errors) - _ERRORS_SHOWN} more" if len(errors) > _ERRORS_SHOWN else ""
         raise InputError(
             f"{VERDICT_FILE} in {where} is not a valid slo-gate verdict "
-            f"({len(errors)} problem(s): {shown}{more})",
+            f"({counted(len(errors), 'problem')}: {shown}{more})",
             fix=fix,
         ) from None
     except (ValueError, RecursionError) as exc:  # pragma: no cover - pydantic wraps these

@@ -32,6 +32,7 @@ from typing import BinaryIO, Literal
 from pydantic import ValidationError
 
 from slo_gate.errors import HistoryError
+from slo_gate.formatting import counted
 from slo_gate.history.store import HistoryStore
 from slo_gate.measurements import Problem
 from slo_gate.records import FileRecord, Record
@@ -189,8 +190,7 @@ class FileStore(HistoryStore):
             self._problem(
                 "history-bad-lines",
                 shown,
-                f"{len(bad)} line(s) are not history records and were skipped "
-                f"(lines {shown_lines})",
+                f"{counted(len(bad), 'line')} skipped, not history records (lines {shown_lines})",
                 bad[0],
             )
         if future:
@@ -198,8 +198,8 @@ class FileStore(HistoryStore):
             self._problem(
                 "history-future-records",
                 shown,
-                f"{len(future)} record(s) are dated after {when} and were ignored (first at "
-                f"line {future[0]}): the clock of the machine that wrote them was wrong",
+                f"{counted(len(future), 'record')} dated after {when} ignored (first at line "
+                f"{future[0]}): the clock of the machine that wrote them was wrong",
                 future[0],
                 "notice",
             )

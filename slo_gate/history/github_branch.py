@@ -28,6 +28,7 @@ from github.ContentFile import ContentFile
 from pydantic import ValidationError
 
 from slo_gate.errors import HistoryError
+from slo_gate.formatting import counted
 from slo_gate.github.client import GitHubApiError, GitHubClient, OnApiError, github_error
 from slo_gate.history.file_store import CLOCK_SKEW, as_utc
 from slo_gate.history.run_cache import WorkflowCache, cache_file_name
@@ -357,7 +358,7 @@ class GitHubBranchStore(HistoryStore):
             self._problems.append(
                 Problem(
                     code="history-future-records",
-                    message=f"{len(future)} record(s) are dated after this run's time and were "
+                    message=f"{counted(len(future), 'record')} dated after this run's time "
                     f"ignored (first at line {future[0]}): the clock of the machine that wrote "
                     "them was wrong",
                     path=self._where(path),

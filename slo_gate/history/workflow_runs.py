@@ -134,7 +134,7 @@ def build_seconds(
     if matched == 0:
         return None, {}, f"no job matches {job_glob!r}"
     what = f"step {step_glob!r}" if step_glob else "job"
-    return None, {}, f"no successful {what} in the {matched} matching job(s)"
+    return None, {}, f"no successful {what} in the {counted(matched, 'matching job')}"
 
 
 # ----------------------------------------------------------------------------- the reader

@@ -165,7 +165,7 @@ def test_records_from_the_future_are_ignored_and_naive_times_read_as_utc() -> No
     assert [(p.code, p.line, p.level) for p in s.problems] == [
         ("history-future-records", 2, "notice")
     ]
-    assert "2 record(s)" in s.problems[0].message
+    assert "2 records dated after" in s.problems[0].message
 
 
 @responses.activate

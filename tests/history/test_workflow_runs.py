@@ -174,7 +174,7 @@ T0 = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
             "build",
             "Build widgets",
             None,
-            "no successful step 'Build widgets' in the 1 matching job(s)",
+            "no successful step 'Build widgets' in the 1 matching job",
             id="failed-step-not-a-duration",
         ),
         pytest.param(
@@ -185,7 +185,7 @@ T0 = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
             "build",
             None,
             None,
-            "no successful job in the 1 matching job(s)",
+            "no successful job in the 1 matching job",
             id="failed-job",
         ),
     ],

@@ -21,6 +21,7 @@ from slo_gate.collectors.tests.fold_junit import (
 from slo_gate.collectors.tests.resolve import PathResolver
 from slo_gate.collectors.tests.tally import MAX_FAILURES, Failing, Tally, problem
 from slo_gate.config.policy import TestsPolicy
+from slo_gate.formatting import counted, is_are
 from slo_gate.measurements import Problem, TestFailure, TestReport
 from slo_gate.text import ELLIPSIS, clean_text, truncate_utf8
 
@@ -66,8 +67,8 @@ def collect_tests(
         problems.append(
             problem(
                 "tests-none-found",
-                f"{len(files)} test report file(s) were read but hold no test: the tests SLO "
-                "has no data. Fix: check that the test step ran its tests",
+                f"{counted(len(files), 'test report file')} read, and no test in them: the "
+                "tests SLO has no data. Fix: check that the test step ran its tests",
                 None,
                 level="warning",
             )
@@ -76,7 +77,8 @@ def collect_tests(
         problems.append(
             problem(
                 "tests-failures-truncated",
-                f"{tally.dropped} more failing or flaky test(s) are counted but not listed "
+                f"{counted(tally.dropped, 'more failing or flaky test')} "
+                f"{is_are(tally.dropped)} counted but not listed "
                 f"(the first {MAX_FAILURES} are)",
                 None,
                 level="notice",

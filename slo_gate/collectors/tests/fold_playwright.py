@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slo_gate.collectors.playwright import PlaywrightTest
 from slo_gate.collectors.tests.tally import BadOutcome, Failing, Tally, problem
+from slo_gate.formatting import counted
 from slo_gate.measurements import Problem
 from slo_gate.text import clean_text
 
@@ -57,7 +58,7 @@ def fold_playwright(
         problems.append(
             problem(
                 "playwright-duplicate-tests",
-                f"{display}: {duplicates} test(s) already appeared in another report file "
+                f"{display}: {counted(duplicates, 'test')} already appeared in another report file "
                 "(same file, title and project); each is counted again. Fix: pass either the "
                 "merged report or the shard reports, not both",
                 display,

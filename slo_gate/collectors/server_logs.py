@@ -376,8 +376,8 @@ def _measurement(
         problems.append(
             _problem(
                 "server-logs-empty",
-                f"the {counted(len(files), 'server log file')} hold "
-                "no request; fix: check that the logs were written",
+                f"no request in the {counted(len(files), 'server log file')}; "
+                "fix: check that the logs were written",
                 files[0],
             )
         )

@@ -248,7 +248,9 @@ def test_no_match_no_config_and_empty_files_are_problems(tmp_path: Path) -> None
     assert codes(collect(tmp_path, logs=[])) == ["server-logs-none"]
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs/a.jsonl").write_text("\n")
-    assert codes(collect(tmp_path)) == ["server-logs-empty"]
+    empty = collect(tmp_path)
+    assert codes(empty) == ["server-logs-empty"]
+    assert empty.problems[0].message.startswith("no request in the 1 server log file;")
 
 
 def test_the_same_file_matched_twice_is_read_once(tmp_path: Path) -> None:

@@ -70,6 +70,18 @@ def test_glob_matching_nothing_is_a_problem_and_cli_globs_win(tmp_path: Path) ->
     assert [p.code for p in cli.problems] == ["tests-report-missing", "tests-report-missing"]
 
 
+@pytest.mark.parametrize(
+    ("count", "files"), [(1, "1 test report file"), (2, "2 test report files")]
+)
+def test_reports_without_a_test_are_a_named_warning(tmp_path: Path, count: int, files: str) -> None:
+    empty = '<testsuites><testsuite name="s" tests="0"/></testsuites>'
+    ws = workspace(tmp_path, {f"reports/{i}.xml": empty for i in range(count)})
+    report = collect_tests(TestsPolicy(junit=["reports/*.xml"]), ws, [], [])
+    [problem] = report.problems
+    assert (problem.code, problem.level) == ("tests-none-found", "warning")
+    assert problem.message.startswith(f"no test in the {files} read: the tests SLO has no data")
+
+
 def test_nothing_configured_is_no_data_not_a_problem(tmp_path: Path) -> None:
     report = collect_tests(TestsPolicy(), tmp_path, [], [])
     assert report.counts.total == 0 and report.problems == () and report.files == ()

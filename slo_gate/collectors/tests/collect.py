@@ -67,8 +67,8 @@ def collect_tests(
         problems.append(
             problem(
                 "tests-none-found",
-                f"{counted(len(files), 'test report file')} read, and no test in them: the "
-                "tests SLO has no data. Fix: check that the test step ran its tests",
+                f"no test in the {counted(len(files), 'test report file')} read: the tests SLO "
+                "has no data. Fix: check that the test step ran its tests",
                 None,
                 level="warning",
             )

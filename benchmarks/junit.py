@@ -116,7 +116,7 @@ def generate(path: Path, cases: int, seed: int = 42) -> None:
 
 
 #: the floor as a whole process: stream, count outcomes, clear
-_FLOOR_PROCESS = """
+FLOOR_PROCESS = """
 import sys
 from lxml import etree
 counts = {}
@@ -206,7 +206,7 @@ def whole(cases: int, repeat: int) -> None:
         for label, failing, target in (("failure-heavy", 0.01, 1.5), ("all-pass", 0.0, 1.3)):
             report = work / f"junit-{label}.xml"
             generate_whole(report, cases, failing=failing)
-            floor_argv = [sys.executable, "-c", _FLOOR_PROCESS, str(report)]
+            floor_argv = [sys.executable, "-c", FLOOR_PROCESS, str(report)]
             check_argv = [
                 str(slo_gate), "check", "--workspace", str(work), "--junit", report.name,
                 "--no-record", "--quiet", "--commit", "0" * 40, "--branch", "main",

@@ -30,19 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.junit import generate_whole, process_env  # noqa: E402
-
-_FLOOR = """
-import sys
-from lxml import etree
-counts = {}
-for _e, el in etree.iterparse(sys.argv[1], events=("end",), tag="testcase"):
-    kind = el[0].tag if len(el) else "passed"
-    counts[kind] = counts.get(kind, 0) + 1
-    el.clear()
-    while el.getprevious() is not None:
-        del el.getparent()[0]
-"""
+from benchmarks.junit import FLOOR_PROCESS, generate_whole, process_env  # noqa: E402
 
 # The tree to read comes first on sys.path; the editable install's finder is taken out of the
 # way so that ``--before`` really reads the older tree.
@@ -104,7 +92,7 @@ def main() -> None:
         one = work / "one.xml"
         one.write_text(_ONE_CASE, encoding="utf-8")
         runs = {
-            "floor (iterparse loop)": [sys.executable, "-c", _FLOOR, "{REPORT}"],
+            "floor (iterparse loop)": [sys.executable, "-c", FLOOR_PROCESS, "{REPORT}"],
             "slo-gate reader": [sys.executable, "-c", _READER, "{REPORT}", str(ROOT)],
         }
         if args.before is not None:

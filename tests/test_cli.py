@@ -144,46 +144,27 @@ def _policy(ws: Path, text: str) -> Path:
     return path
 
 
-def test_fail_exits_1(ws: Path) -> None:
+@pytest.mark.parametrize(
+    ("limits", "code", "decision"),
+    [
+        ("{warning: 100 KB, critical: 200 KB}", 1, "FAIL"),
+        ("{warning: 300 KiB, critical: 1 MiB}", 0, "PASS"),
+    ],
+    ids=["fail-exits-1", "pass-exits-0"],
+)
+def test_the_exit_code_follows_the_decision(
+    ws: Path, limits: str, code: int, decision: str
+) -> None:
     policy = _policy(
         ws,
         "bundles:\n  root: examples/widgets/dist\n"
         "  widgets: {html: 'src/widgets/**/index.html'}\n"
-        "  per_widget: {warning: 100 KB, critical: 200 KB}\n",
+        f"  per_widget: {limits}\n",
     )
-    code, out, _ = run(
-        "check",
-        "--workspace",
-        str(ws),
-        "--config",
-        str(policy),
-        "--now",
-        NOW,
-        "--no-record",
-    )
-    assert code == 1
-    assert "decision: FAIL" in out
-
-
-def test_pass_exits_0(ws: Path) -> None:
-    policy = _policy(
-        ws,
-        "bundles:\n  root: examples/widgets/dist\n"
-        "  widgets: {html: 'src/widgets/**/index.html'}\n"
-        "  per_widget: {warning: 300 KiB, critical: 1 MiB}\n",
-    )
-    code, out, _ = run(
-        "check",
-        "--workspace",
-        str(ws),
-        "--config",
-        str(policy),
-        "--now",
-        NOW,
-        "--no-record",
-    )
-    assert code == 0
-    assert "decision: PASS" in out
+    argv = ["check", "--workspace", str(ws), "--config", str(policy), "--now", NOW, "--no-record"]
+    got, out, _ = run(*argv)
+    assert got == code
+    assert f"decision: {decision}" in out
 
 
 def test_missing_build_fails_with_named_problem(tmp_path: Path) -> None:

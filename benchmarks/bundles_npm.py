@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.junit import process_env
+from benchmarks.junit import run_process
 
 #: (asset name, file under node_modules); three.module.js loses its import of three.core.js
 LIBRARIES = {
@@ -95,16 +95,8 @@ def build(npm: Path, root: Path) -> list[Path]:
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one whole process (children included)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=process_env(cwd)
-    )
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"{argv[:3]} failed: {err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
+    measured = run_process(argv, cwd)
+    return measured["seconds"], measured["cpu"]
 
 
 def _size_limit_config(ws: Path) -> None:

@@ -1,5 +1,8 @@
-"""The committed policy schema (schema/policy.schema.json) is what `slo-gate schema policy` prints,
-describes every property, and is ready for editors, SchemaStore and pre-commit."""
+"""The schema files are what the models generate: the committed policy schema
+(schema/policy.schema.json) and the copies `slo-gate schema policy|verdict` prints
+(slo_gate/data/). The policy schema describes every property and is ready for editors,
+SchemaStore and pre-commit. Regenerate the files with
+``SLO_GATE_REGEN_GOLDEN=1 pytest tests/test_schema_file.py``."""
 
 from __future__ import annotations
 
@@ -8,22 +11,25 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
+import pytest
 import yaml
 
 from slo_gate.cli import main
-from slo_gate.config.schema import POLICY_SCHEMA_ID, policy_schema
+from slo_gate.commands.schema import shipped_path
+from slo_gate.config.schema import POLICY_SCHEMA_ID, policy_schema, schema_text
+from tests.golden import check_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schema" / "policy.schema.json"
 
 
-def live_schema_text() -> str:
+def command_output(which: str) -> str:
     out = io.StringIO()
     code = main(
-        ["schema", "policy"],
+        ["schema", which],
         env={},
         out=out,
         err=io.StringIO(),
@@ -33,10 +39,22 @@ def live_schema_text() -> str:
     return out.getvalue()
 
 
-def test_committed_schema_equals_the_command_output() -> None:
-    assert COMMITTED.read_text(encoding="utf-8") == live_schema_text(), (
-        "regenerate: slo-gate schema policy > schema/policy.schema.json"
-    )
+SCHEMAS: list[Literal["policy", "verdict"]] = ["policy", "verdict"]
+
+
+@pytest.mark.parametrize("which", SCHEMAS)
+def test_the_shipped_schema_is_generated(which: Literal["policy", "verdict"]) -> None:
+    check_golden(shipped_path(which), schema_text(which))
+
+
+def test_the_committed_policy_schema_is_what_the_model_generates() -> None:
+    check_golden(COMMITTED, schema_text("policy"))
+
+
+@pytest.mark.parametrize("which", SCHEMAS)
+def test_the_command_prints_the_shipped_schema(which: Literal["policy", "verdict"]) -> None:
+    assert command_output(which) == shipped_path(which).read_text(encoding="utf-8")
+    assert json.loads(command_output(which))["$schema"].startswith("https://json-schema.org/")
 
 
 def properties(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:

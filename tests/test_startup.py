@@ -99,6 +99,15 @@ def test_validate_and_schema_import_only_the_policy_code(argv: list[str]) -> Non
     }
 
 
+@pytest.mark.parametrize("which", ["policy", "verdict"])
+def test_schema_prints_a_shipped_file_without_the_models(which: str) -> None:
+    """`schema` reads its file: neither pydantic nor YAML nor a model is loaded."""
+    code, modules = _modules_after(["schema", which])
+    assert code == 0
+    assert _loaded(modules, NOT_FOR_THE_PARSER) == []
+    assert "slo_gate.config.schema" not in modules
+
+
 def test_the_real_command_still_runs_behind_its_parser() -> None:
     """The parser hands over to the command, which loads the policy code when it runs."""
     code, modules = _modules_after(["check", "--workspace", str(ROOT / "nowhere")])

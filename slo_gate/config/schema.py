@@ -1,9 +1,12 @@
-"""JSON Schemas for the policy file and the verdict (``slo-gate schema policy|verdict``).
+"""JSON Schemas for the policy file and the verdict, generated from the models.
 
-The policy schema is also committed as ``schema/policy.schema.json`` (a test keeps it equal to
-this output) so that editors can fetch it by its ``$id``: YAML files that start with
-``# yaml-language-server: $schema=<POLICY_SCHEMA_ID>``, and SchemaStore for
-``.github/slo-gate.yml``.
+``slo-gate schema policy|verdict`` prints the copies shipped in ``slo_gate/data/`` (reading a
+file needs no pydantic, so the command starts in a fraction of the time). The policy schema is
+also committed as ``schema/policy.schema.json`` so that editors can fetch it by its ``$id``:
+YAML files that start with ``# yaml-language-server: $schema=<POLICY_SCHEMA_ID>``, and
+SchemaStore for ``.github/slo-gate.yml``. ``tests/test_schema_file.py`` keeps all three equal to
+what this module generates; ``SLO_GATE_REGEN_GOLDEN=1 pytest tests/test_schema_file.py``
+rewrites them.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ import hashlib
 import os
 import zlib
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -146,6 +145,8 @@ def _compress(todo: list[_Pending], workers: int | None) -> dict[str, tuple[int,
         for _cost, name, job in jobs:
             done[name] = job()
     else:
+        from concurrent.futures import ThreadPoolExecutor  # a warm run compresses nothing
+
         with ThreadPoolExecutor(max_workers=count) as pool:
             futures = [(name, pool.submit(job)) for _cost, name, job in jobs]
             for name, future in futures:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from html import unescape
 
 # ----------------------------------------------------------------------------- line numbers
 
@@ -242,6 +241,13 @@ _STOP = -2  # a script or style whose raw text never ends: nothing after it is m
 MAX_ATTRIBUTE = 64 * 1024
 
 
+def _unescape(value: str) -> str:
+    """An attribute value with its character references resolved, as browsers read it."""
+    from html import unescape  # its entity table: only pages whose attributes hold a "&"
+
+    return unescape(value)
+
+
 class HtmlScan:
     """Script, stylesheet and modulepreload references, and inline module code, of a page.
 
@@ -340,7 +346,7 @@ class HtmlScan:
                     value = bare.group()
                     pos = bare.end()
             if len(value) <= MAX_ATTRIBUTE:
-                attrs[name.lower()] = unescape(value) if "&" in value else value
+                attrs[name.lower()] = _unescape(value) if "&" in value else value
             if pos >= n:
                 self._dead.update(visited)
                 return _INCOMPLETE

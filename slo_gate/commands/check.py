@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -57,6 +57,7 @@ from slo_gate.verdict import Override, Verdict
 
 if TYPE_CHECKING:
     from slo_gate.collectors.build_time import BuildTimeMeasurement
+    from slo_gate.events import ServerMeasurement
     from slo_gate.github.client import GitHubClient
     from slo_gate.history.workflow_runs import WorkflowRunReader
     from slo_gate.runs import BuildSample, RunSummary
@@ -313,6 +314,48 @@ def _connect(
     return github.get()
 
 
+def _reads_more_than_bundles(policy: Policy, opts: CheckOptions) -> bool:
+    """Whether the run reads reports, logs or GitHub too (then bundles get their own thread)."""
+    t = policy.tests
+    return bool(
+        opts.junit
+        or opts.playwright
+        or t.junit
+        or t.playwright
+        or policy.server.logs
+        or policy.build_time.from_ is not None
+        or policy.ci.workflows
+    )
+
+
+_Others = tuple[
+    TestReport | None,
+    "ServerMeasurement | None",
+    "BuildTimeMeasurement | None",
+    "list[RunSummary] | None",
+    "list[BuildSample]",
+]
+
+
+def _measure_others(
+    loaded: LoadedPolicy,
+    opts: CheckOptions,
+    workspace: Path,
+    reader: WorkflowRunReader | None,
+    run: RunEnv,
+    now: datetime,
+    problems: list[Problem],
+) -> _Others:
+    """Every source but the bundles: test reports, server logs, build time, CI runs."""
+    tests = collect_test_reports(loaded, opts.junit, opts.playwright, workspace, problems)
+    server = collect_server(loaded, workspace, now, problems)
+    build = _collect_build(loaded.policy, workspace, reader, run)
+    problems.extend(build.problems if build is not None else ())
+    ci_runs = _ci_runs(loaded, reader, now, problems)
+    past_builds = _build_history(loaded, reader, now, problems)
+    return tests, server, build, ci_runs, past_builds
+
+
 def perform_check(
     opts: CheckOptions, run: RunEnv, clock: Clock, github: SharedClient | None = None
 ) -> CheckRun:
@@ -334,17 +377,21 @@ def perform_check(
         history, ctx, opts, run, client, now, policy.history.on_api_error, problems
     )
     reader = run_reader(client, store, ctx.workspace, policy)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-bundles") as background:
-        # Bundles are compressed on their own threads while this one reads the test reports,
-        # the logs and GitHub: zlib and brotli release the GIL, and an API call mostly waits.
-        pending = background.submit(_collect_bundles, policy, ctx.workspace, history, opts.workers)
-        tests = collect_test_reports(loaded, opts.junit, opts.playwright, ctx.workspace, problems)
-        server = collect_server(loaded, ctx.workspace, now, problems)
-        build = _collect_build(policy, ctx.workspace, reader, run)
-        problems.extend(build.problems if build is not None else ())
-        ci_runs = _ci_runs(loaded, reader, now, problems)
-        past_builds = _build_history(loaded, reader, now, problems)
-        bundles = pending.result()
+    measure_bundles = partial(_collect_bundles, policy, ctx.workspace, history, opts.workers)
+    measure_others = partial(_measure_others, loaded, opts, ctx.workspace, reader, run, now)
+    if _reads_more_than_bundles(policy, opts):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-bundles") as pool:
+            # Bundles are compressed on their own threads while this one reads the test
+            # reports, the logs and GitHub: zlib and brotli release the GIL, and an API call
+            # mostly waits.
+            pending = pool.submit(measure_bundles)
+            others = measure_others(problems)
+            bundles = pending.result()
+    else:  # nothing to overlap with: no thread
+        bundles, others = measure_bundles(), measure_others(problems)
+    tests, server, build, ci_runs, past_builds = others
     build_seconds = build.seconds if build is not None else None
     run_id = int(ctx.run_id) if ctx.run_id and ctx.run_id.isdigit() else None
     freeze, accept = opts.labels(policy, now) if opts.labels is not None else (None, None)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from slo_gate.config import DEFAULT_POLICY_PATH as DEFAULT_POLICY_PATH
 from slo_gate.config.policy import Policy
+from slo_gate.config.pyyaml import yaml
 from slo_gate.config.units import WRITTEN
 from slo_gate.errors import PolicyError
 from slo_gate.files import RefusedFile, read_bounded
@@ -154,6 +154,15 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise PolicyError(
+            f"{source}:{line}: the policy file holds the character U+{code:04X}, which YAML "
+            "does not allow in a file",
+            fix="delete it (an editor's 'show invisibles' finds it), or write it as an escape "
+            f'in a double-quoted string: "\\u{code:04X}"',
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from slo_gate.formatting import short_bytes
+from slo_gate.formatting import counted, short_bytes
 from slo_gate.verdict import STATUS_ORDER, BundlesOut, FileMove, WidgetOut
 
 Name = Callable[[str], str]
@@ -80,7 +80,9 @@ def _gzip_change(mv: FileMove) -> int:
 
 def moved_sentences(b: BundlesOut, name: Name) -> list[str]:
     """The widgets whose size moved, grouped by the file that moved each of them most: a shared
-    chunk that grew is said once, with every widget it moved."""
+    chunk that grew is said once, with every widget it was the largest change in ("`app-….js`
+    471 B → 623 B (+152 B), the largest change in 3 widgets: `inbox` +176 B, …"; a widget's
+    number is its whole gzip change)."""
     moved = [w for w in b.widgets if w.delta is not None and w.delta.gzip != 0]
     moved.sort(key=lambda w: (-abs(w.delta.gzip if w.delta else 0), w.name))
     groups: dict[str, tuple[FileMove | None, list[WidgetOut]]] = {}
@@ -95,11 +97,21 @@ def moved_sentences(b: BundlesOut, name: Name) -> list[str]:
         if cause is None:
             out.append(f"{listed} gzip")
         else:
-            who = listed if len(widgets) == 1 else f"{len(widgets)} widgets: {listed}"
-            out.append(f"{_move(cause, name)} moved {who}")
+            if len(widgets) == 1:
+                (w,) = widgets
+                who = f"widget {name(w.name)} ({_signed(w.delta.gzip if w.delta else 0)} in all)"
+            else:
+                who = f"{len(widgets)} widgets: {listed}"
+            out.append(f"{_move(cause, name)}, the largest change in {who}")
     if len(groups) > LISTED:
-        out.append(f"and {len(groups) - LISTED} more changes moved widgets")
+        out.append(f"and {counted(len(groups) - LISTED, 'more file')} that changed widgets")
     return out
+
+
+def cached_sentence(cached: int) -> str:
+    """Files whose content an earlier check measured: their sizes come from the history."""
+    whose = "1 file's size was" if cached == 1 else f"{cached:,} files' sizes were"
+    return f"{whose} taken from history (the same content was measured by an earlier check)."
 
 
 def changes_sentence(b: BundlesOut, name: Name) -> str | None:

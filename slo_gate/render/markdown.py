@@ -13,6 +13,7 @@ from slo_gate.formatting import UNIT_RULE, counted, fmt_bytes, fmt_delta, fmt_va
 from slo_gate.measurements import TestCounts
 from slo_gate.render.bundle_story import (
     advice_sentences,
+    cached_sentence,
     changes_sentence,
     fmt_headroom,
     headroom,
@@ -135,8 +136,8 @@ def _bundles(b: BundlesOut, limit: float | None) -> list[str]:
     lines.append(
         f"Sizes: {UNIT_RULE}. gzip: zlib {_cell(c.zlib_version)} level {c.gzip_level}, gzip "
         f"container; brotli {_cell(c.brotli_version)} quality {c.brotli_quality}, window "
-        f"{c.brotli_window}. "
-        f"{counted(b.cached_files, 'unchanged file')} taken from history."
+        f"{c.brotli_window}."
+        + (f" {cached_sentence(b.cached_files)}" if b.cached_files else "")
         + (f" {basis}" if (basis := mode_sentence(b.mode)) else "")
     )
     return lines

@@ -10,9 +10,10 @@ so that no line of it can act as a workflow command. Pure: the token comes in as
 
 from __future__ import annotations
 
-from slo_gate.formatting import UNIT_RULE, counted, fmt_bytes, fmt_delta, fmt_value
+from slo_gate.formatting import UNIT_RULE, fmt_bytes, fmt_delta, fmt_value
 from slo_gate.render.bundle_story import (
     advice_sentences,
+    cached_sentence,
     changes_sentence,
     fmt_headroom,
     headroom,
@@ -112,7 +113,8 @@ def render_terminal(verdict: Verdict) -> str:
         lines.append(
             f"sizes: {UNIT_RULE}; gzip = zlib {_plain(b.compression.zlib_version)} level "
             f"{b.compression.gzip_level}; brotli {_plain(b.compression.brotli_version)} quality "
-            f"{b.compression.brotli_quality}; {counted(b.cached_files, 'file')} from history"
+            f"{b.compression.brotli_quality}"
+            + (f"; {cached_sentence(b.cached_files)[:-1]}" if b.cached_files else "")
         )
         basis = mode_sentence(b.mode)
         if basis:

@@ -157,3 +157,28 @@ def test_vite_manifest_mode_names_widgets_like_html_mode() -> None:
         # the same JS and CSS; the manifest mode does not count the HTML entry
         assert {f for f in a.files if not f.endswith(".html")} == set(b.files)
         assert len(a.files) == len(b.files) + 1  # the entry's HTML file
+
+
+def test_the_story_names_the_grown_shared_chunk_once_with_its_widgets() -> None:
+    """What the comment's first lines say of the grown ``app`` chunk: once, with its widgets."""
+    from slo_gate.formatting import short_bytes
+    from slo_gate.render.bundle_story import moved_sentences
+
+    before, m = _bundles("dist")
+    baseline = Record(
+        recorded_at=NOW, commit="b" * 40, branch="main", bundles=bundle_record(before, m)
+    )
+    after, _ = _bundles("dist-grown", baseline)
+    old_app = next(f for f in before.files if f.path.startswith("assets/app-"))
+    new_app = next(f for f in after.files if f.path.startswith("assets/app-"))
+    grown = sorted(
+        (w for w in after.widgets if w.delta is not None and w.delta.gzip != 0),
+        key=lambda w: (-(w.delta.gzip if w.delta else 0), w.name),
+    )
+    assert len(grown) == 3 and all(w.moved_by[0].path == new_app.path for w in grown)
+    widgets = ", ".join(f"{w.name} +{w.delta.gzip} B" for w in grown if w.delta)
+    assert moved_sentences(after, str) == [
+        f"{new_app.path} {short_bytes(old_app.gzip)} → {short_bytes(new_app.gzip)} "
+        f"(+{new_app.gzip - old_app.gzip} B), "
+        f"the largest change in 3 widgets: {widgets}"
+    ]

@@ -148,3 +148,21 @@ def test_the_comment_mentions_visual_tests_only_when_some_ran() -> None:
     assert (
         "Visual tests: 4 (3 passed, 1 failed, 0 flaky, 0 skipped); pass rate 75.00 %." in some_ran
     )
+
+
+def test_sizes_taken_from_history_are_said_only_when_there_are_some() -> None:
+    """A cold run says nothing of the history; a warm one says how many sizes came from it, in
+    words that do not read as "unchanged against the baseline"."""
+    v = _verdict()
+    assert v.bundles is not None and v.bundles.cached_files == 0
+    assert "from history" not in render_markdown(v) + render_terminal(v)
+    for cached, said in (
+        (1, "1 file's size was taken from history"),
+        (7, "7 files' sizes were taken from history"),
+    ):
+        warm = v.model_copy(
+            update={"bundles": v.bundles.model_copy(update={"cached_files": cached})}
+        )
+        tail = " (the same content was measured by an earlier check)"
+        assert f"{said}{tail}." in render_markdown(warm)
+        assert f"; {said}{tail}\n" in render_terminal(warm)

@@ -1,10 +1,10 @@
 """PyYAML, imported without compiling its slowest regular expression the slow way.
 
 At import, PyYAML's reader compiles ``Reader.NON_PRINTABLE``: a character class whose ranges
-reach U+10FFFF. CPython's regex compiler fills in every code point of those ranges below
-U+10000 one at a time in Python, which costs about as much as the rest of ``import yaml`` put
-together (about 57 M instructions, or 4 ms of a 0.2 s start-up; PyYAML's pull requests #124 and
-#301 describe it). The complement of that class is a few short ranges. This module compiles the
+reach U+10FFFF. CPython's regex compiler fills in every code point of those ranges below U+10000
+one at a time in Python, which costs about as much as the rest of ``import yaml`` put together
+(about 57 M instructions, 4–6 ms of a 0.2 s start-up here; PyYAML's pull requests #124 and #301
+describe it). The complement of that class is a few short ranges. This module compiles the
 complement and puts it in ``re``'s cache under PyYAML's pattern text, then imports yaml, whose
 ``re.compile`` finds it there. Both patterns match exactly the same characters: a test checks
 every code point, and another fails when a PyYAML release changes its pattern so that the cache

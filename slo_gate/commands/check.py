@@ -31,6 +31,7 @@ from slo_gate.commands.inputs import (
 from slo_gate.commands.sources import (
     collect_server,
     collect_test_reports,
+    reads_more_than_bundles,
     require_sources,
     section_problems,
 )
@@ -314,20 +315,6 @@ def _connect(
     return github.get()
 
 
-def _reads_more_than_bundles(policy: Policy, opts: CheckOptions) -> bool:
-    """Whether the run reads reports, logs or GitHub too (then bundles get their own thread)."""
-    t = policy.tests
-    return bool(
-        opts.junit
-        or opts.playwright
-        or t.junit
-        or t.playwright
-        or policy.server.logs
-        or policy.build_time.from_ is not None
-        or policy.ci.workflows
-    )
-
-
 _Others = tuple[
     TestReport | None,
     "ServerMeasurement | None",
@@ -379,7 +366,7 @@ def perform_check(
     reader = run_reader(client, store, ctx.workspace, policy)
     measure_bundles = partial(_collect_bundles, policy, ctx.workspace, history, opts.workers)
     measure_others = partial(_measure_others, loaded, opts, ctx.workspace, reader, run, now)
-    if _reads_more_than_bundles(policy, opts):
+    if reads_more_than_bundles(policy, opts.junit, opts.playwright):
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slo-gate-bundles") as pool:

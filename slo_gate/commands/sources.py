@@ -68,6 +68,23 @@ def collect_server(
     return None
 
 
+def reads_more_than_bundles(
+    policy: Policy, junit: Sequence[str], playwright: Sequence[str]
+) -> bool:
+    """Whether the run reads reports, logs or GitHub besides the bundles (the check then
+    compresses the bundles on a thread of their own while it reads the rest)."""
+    t = policy.tests
+    return bool(
+        junit
+        or playwright
+        or t.junit
+        or t.playwright
+        or policy.server.logs
+        or policy.build_time.from_ is not None
+        or policy.ci.workflows
+    )
+
+
 def section_problems(policy: Policy) -> list[Problem]:
     out: list[Problem] = []
     if policy.has_section("ci") and not policy.ci.workflows:

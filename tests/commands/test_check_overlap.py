@@ -2,7 +2,8 @@
 
 Each side waits (with a generous timeout that only a regression reaches) for the other to have
 started: if the run measured bundles first and the test reports after, the compression would
-wait for a report read that cannot start, and the event would never be set.
+wait for a report read that cannot start, and the event would never be set. A run that reads
+nothing besides the bundles starts no such thread (``sources.reads_more_than_bundles``).
 """
 
 from __future__ import annotations
@@ -52,3 +53,24 @@ def test_bundles_compress_while_the_test_reports_are_read(
         "compression started while reading": True,
     }
     assert done.verdict.bundles is not None
+
+
+@pytest.mark.parametrize(
+    ("policy", "junit", "overlap"),
+    [
+        ({"bundles": {}}, [], False),
+        ({"bundles": {}}, ["r.xml"], True),
+        ({"bundles": {}, "tests": {"junit": ["r.xml"]}}, [], True),
+        ({"bundles": {}, "tests": {"playwright": ["p.json"]}}, [], True),
+        ({"bundles": {}, "tests": {}}, [], False),  # a section naming nothing: nothing to read
+        ({"bundles": {}, "server": {"logs": ["logs/*.jsonl"]}}, [], True),
+        ({"bundles": {}, "build_time": {"from": {"file": "b.json"}}}, [], True),
+        ({"bundles": {}, "ci": {"workflows": ["ci.yml"]}}, [], True),
+    ],
+)
+def test_bundles_get_a_thread_only_beside_another_source(
+    policy: dict[str, Any], junit: list[str], overlap: bool
+) -> None:
+    from slo_gate.config.policy import Policy
+
+    assert sources.reads_more_than_bundles(Policy.model_validate(policy), junit, []) is overlap

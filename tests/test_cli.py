@@ -300,3 +300,36 @@ def test_a_branch_without_records_is_told_which_baseline_to_name(ws: Path) -> No
     run(*argv, "--branch", "main", "--commit", "ccc333")
     verdict = json.loads((ws / "v.json").read_text())
     assert all(p["code"] != "baseline-other-branch" for p in verdict["problems"])
+
+
+def test_a_re_check_of_the_same_commit_is_told_how_to_compare_with_it(ws: Path) -> None:
+    """The branch's only record is of this very commit (changes not yet committed): the notice
+    says so, instead of "no earlier check of the branch", and names that commit's --baseline."""
+    argv = ["check", "--workspace", str(ws), "--config", str(ws / "examples/slo-gate.yml")]
+    argv += ["--now", NOW, "--json", str(ws / "v.json"), "--branch", "feature/cart"]
+    run(*argv, "--commit", "ccc333")  # recorded
+    code, out, _ = run(*argv, "--commit", "ccc333", "--no-record")
+    assert code == 0
+    verdict = json.loads((ws / "v.json").read_text())
+    assert verdict["bundles"]["baseline"] is None
+    (notice,) = [p for p in verdict["problems"] if p["code"].startswith("baseline-")]
+    assert (notice["code"], notice["level"], notice["source"]) == (
+        "baseline-same-commit",
+        "notice",
+        "history",
+    )
+    assert notice["message"] == (
+        "sizes are shown without deltas: the recorded checks of branch feature/cart are all of "
+        "this same commit (ccc333), and a check compares with an earlier commit's. Fix: "
+        "--baseline ccc333 compares with that record (while changes are not committed yet); "
+        "--baseline main with the last record of main"
+    )
+    assert "notice: [baseline-same-commit]" in out
+    # named, that record is the baseline; another commit of the branch finds it by itself
+    run(*argv, "--commit", "ccc333", "--no-record", "--baseline", "ccc333")
+    verdict = json.loads((ws / "v.json").read_text())
+    assert verdict["bundles"]["baseline"]["how"] == "--baseline ccc333"
+    run(*argv, "--commit", "ddd444", "--no-record")
+    verdict = json.loads((ws / "v.json").read_text())
+    assert verdict["bundles"]["baseline"]["how"] == "last record of branch feature/cart"
+    assert all(not p["code"].startswith("baseline-") for p in verdict["problems"])

@@ -45,7 +45,7 @@ from slo_gate.errors import GitHubError, UsageError
 from slo_gate.files import write_output_or_stdout
 from slo_gate.github.api_error import GitHubApiError
 from slo_gate.github.shared import SharedClient
-from slo_gate.history.file_store import known_files, pick_baseline
+from slo_gate.history.file_store import known_files, no_baseline_notice, pick_baseline
 from slo_gate.measurements import Annotation, BundleMeasurement, Measurements, Problem, TestReport
 from slo_gate.records import Record, TestRecord
 from slo_gate.render.annotations import verdict_annotations
@@ -186,7 +186,7 @@ def _baseline(
             return found.record, found.how
     found_record, how = pick_baseline(history, ctx.baseline_branch, ctx.commit, opts.baseline)
     if opts.baseline is None and found_record is None:
-        problems.extend(_other_branches(history, ctx.baseline_branch))
+        problems.extend(no_baseline_notice(history, ctx.baseline_branch, ctx.commit))
     if opts.baseline is not None and found_record is None:
         problems.append(
             Problem(
@@ -199,30 +199,6 @@ def _baseline(
             )
         )
     return found_record, how
-
-
-def _other_branches(history: Sequence[Record], branch: str | None) -> list[Problem]:
-    """No earlier check of this branch: name the branches that have one (``--baseline``)."""
-    others: dict[str, None] = {}  # latest record first
-    for record in reversed(history):
-        if record.bundles is not None and record.branch and record.branch != branch:
-            others.setdefault(record.branch)
-    if not others:
-        return []
-    names = list(others)
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    this = f"branch {branch}" if branch else "this branch"
-    return [
-        Problem(
-            code="baseline-other-branch",
-            message=f"sizes are shown without deltas: no earlier check of {this} is recorded, "
-            f"but {shown} {'has' if len(names) == 1 else 'have'} records. Fix: "
-            f"--baseline {names[0]} compares with the last record of {names[0]} (a pull request "
-            "in GitHub Actions is compared with its base branch by itself)",
-            level="notice",
-            source="history",
-        )
-    ]
 
 
 def _override(opts: CheckOptions, run: RunEnv, now: datetime) -> Override | None:

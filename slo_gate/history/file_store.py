@@ -274,5 +274,53 @@ def pick_baseline(
     return None, f"no earlier record of branch {branch}" if branch else "no earlier record"
 
 
+def no_baseline_notice(
+    history: Sequence[Record], branch: str | None, commit: str | None
+) -> list[Problem]:
+    """No earlier check of this branch to compare with: say why, and the ``--baseline`` to name.
+
+    Either the branch's only records are of this same commit (a re-run, or changes not yet
+    committed), or the branch has none and other branches have some.
+    """
+    others: dict[str, None] = {}  # latest record first
+    same = False
+    for record in reversed(history):
+        if record.bundles is None or not record.branch:
+            continue
+        if record.branch != branch:
+            others.setdefault(record.branch)
+        elif commit is not None and record.commit == commit:
+            same = True
+    names = list(others)
+    this = f"branch {branch}" if branch else "this branch"
+    also = f"; --baseline {names[0]} with the last record of {names[0]}" if names else ""
+    if same and commit:
+        return [
+            _history_notice(
+                "baseline-same-commit",
+                f"sizes are shown without deltas: the recorded checks of {this} are all of this "
+                f"same commit ({commit[:12]}), and a check compares with an earlier commit's. "
+                f"Fix: --baseline {commit[:12]} compares with that record (while changes are "
+                f"not committed yet){also}",
+            )
+        ]
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return [
+        _history_notice(
+            "baseline-other-branch",
+            f"sizes are shown without deltas: no earlier check of {this} is recorded, but "
+            f"{shown} {'has' if len(names) == 1 else 'have'} records. Fix: --baseline "
+            f"{names[0]} compares with the last record of {names[0]} (a pull request in GitHub "
+            "Actions is compared with its base branch by itself)",
+        )
+    ]
+
+
+def _history_notice(code: str, message: str) -> Problem:
+    return Problem(code=code, message=message, level="notice", source="history")
+
+
 def dumps_records(records: Sequence[Record]) -> str:
     return "".join(json.dumps(r.model_dump(mode="json", exclude_none=True)) + "\n" for r in records)

@@ -333,3 +333,24 @@ def test_a_re_check_of_the_same_commit_is_told_how_to_compare_with_it(ws: Path) 
     verdict = json.loads((ws / "v.json").read_text())
     assert verdict["bundles"]["baseline"]["how"] == "last record of branch feature/cart"
     assert all(not p["code"].startswith("baseline-") for p in verdict["problems"])
+
+
+def test_a_bare_small_size_is_noted_by_validate_and_check(ws: Path) -> None:
+    """Valid, so exit 0; but validate and the check's notices say what "240" means."""
+    policy = ws / "p.yml"
+    text = (ws / "examples/slo-gate.yml").read_text()
+    bundles = '  widgets: {html: "src/widgets/**/index.html"}\n'
+    assert bundles in text
+    policy.write_text(
+        text.replace(bundles, bundles + "  per_widget: {warning: 240, critical: 250 KB}\n")
+    )
+    code, out, _ = run("validate", "--config", str(policy), "--workspace", str(ws))
+    assert code == 0
+    (note,) = [line for line in out.splitlines() if line.startswith("note: ")]
+    assert "bundles.per_widget.warning: 240 is 240 bytes" in note
+    assert "if 240 KB was meant, write the unit" in note
+    argv = ["check", "--workspace", str(ws), "--config", str(policy), "--now", NOW]
+    run(*argv, "--no-record", "--json", str(ws / "v.json"))
+    verdict = json.loads((ws / "v.json").read_text())
+    (notice,) = [p for p in verdict["problems"] if p["code"] == "policy-bare-size"]
+    assert notice["level"] == "notice" and notice["message"] == note.removeprefix("note: ")

@@ -31,6 +31,7 @@ from slo_gate.commands.inputs import (
 from slo_gate.commands.sources import (
     collect_server,
     collect_test_reports,
+    policy_notes,
     reads_more_than_bundles,
     require_sources,
     section_problems,
@@ -328,7 +329,7 @@ def perform_check(
     loaded = load_policy(opts.config, ctx.workspace)
     require_sources(loaded, bool(opts.junit or opts.playwright))
     policy = loaded.policy
-    problems: list[Problem] = section_problems(policy)
+    problems: list[Problem] = [*policy_notes(loaded), *section_problems(policy)]
     github = github or shared_client(run, repository=opts.repo)
     client = _connect(loaded, opts, ctx, github)
     choice = StoreChoice(opts.history, opts.history_store)

@@ -85,6 +85,14 @@ def reads_more_than_bundles(
     )
 
 
+def policy_notes(loaded: LoadedPolicy) -> list[Problem]:
+    """What the policy file says validly but most likely did not mean, as notices."""
+    return [
+        Problem(code="policy-bare-size", message=note, level="notice", source="policy")
+        for note in loaded.notes
+    ]
+
+
 def section_problems(policy: Policy) -> list[Problem]:
     out: list[Problem] = []
     if policy.has_section("ci") and not policy.ci.workflows:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from slo_gate.config.loader import DEFAULT_POLICY_PATH, load_policy
 from slo_gate.errors import ExitCode, PolicyError, UsageError
 from slo_gate.runenv import RunEnv
+from slo_gate.text import visible
 
 if TYPE_CHECKING:
     from slo_gate.commands.inputs import Clock  # the GitHub and history code: types only
@@ -28,4 +29,6 @@ def run(args: argparse.Namespace, env: RunEnv, out: TextIO, clock: Clock) -> int
         )
     sources = ", ".join(loaded.policy.sections) or "none (no source section: nothing is measured)"
     out.write(f"{loaded.path}: valid slo-gate policy; sources: {sources}\n")
+    for note in loaded.notes:
+        out.write(f"note: {visible(note)}\n")
     return int(ExitCode.OK)

@@ -12,14 +12,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from slo_gate.config import DEFAULT_POLICY_PATH as DEFAULT_POLICY_PATH
 from slo_gate.config.policy import Policy
 from slo_gate.config.pyyaml import yaml
-from slo_gate.config.units import WRITTEN
+from slo_gate.config.units import WRITTEN, ByteSize
 from slo_gate.errors import PolicyError
 from slo_gate.files import RefusedFile, read_bounded
 
@@ -36,6 +36,8 @@ class LoadedPolicy:
     policy: Policy
     path: str | None  # None: the built-in default policy
     lines: Mapping[KeyPath, int]
+    #: what is valid but most likely not meant ("warning: 240" is 240 bytes), with file:line
+    notes: tuple[str, ...] = ()
 
     def line_of(self, *keys: str | int) -> int | None:
         """The line of the deepest given key that the file sets (1-based)."""
@@ -114,8 +116,11 @@ def _structure_error(
     return PolicyError(f"{source}:{line}: {key} {what}", fix=fix)
 
 
-def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None:
-    """Refuse infinite, not-a-number and absurdly large numbers, naming the key and line."""
+def _scan_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> tuple[str, ...]:
+    """Refuse infinite, not-a-number and absurdly large numbers, naming the key and line; note
+    sizes written as a bare number under ``SMALL_BARE_SIZE`` (bytes, but likely a unit left
+    out)."""
+    notes: list[tuple[int, str]] = []
     stack: list[tuple[Any, KeyPath]] = [(data, ())]
     while stack:
         value, path = stack.pop()
@@ -124,17 +129,20 @@ def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
         elif isinstance(value, int | float) and not isinstance(value, bool):
+            line = next(
+                (lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in lines), None
+            )
+            where = f"{source}:{line}" if line else source
+            key = ".".join(str(p) for p in path) or "(top level)"
+            if isinstance(value, int) and 0 < value < SMALL_BARE_SIZE and _is_size(path):
+                notes.append((line or 0, _bare_size_note(where, key, value)))
+                continue
             if isinstance(value, float) and not math.isfinite(value):
                 what = "is not a finite number"
             elif abs(value) > MAX_NUMBER:
                 what = f"is larger than {MAX_NUMBER:g}"
             else:
                 continue
-            line = next(
-                (lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in lines), None
-            )
-            where = f"{source}:{line}" if line else source
-            key = ".".join(str(p) for p in path) or "(top level)"
             shown = (
                 f"{value:g}" if isinstance(value, float) else f"a {len(str(value))}-digit number"
             )
@@ -142,6 +150,33 @@ def _check_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> None
                 f"{where}: {key}: {shown} {what}",
                 fix="write a finite number within the limits (`slo-gate schema policy`)",
             )
+    return tuple(note for _, note in sorted(notes))
+
+
+#: a size written without a unit below this is more likely a unit left out than bytes meant
+SMALL_BARE_SIZE = 1000
+
+
+def _bare_size_note(where: str, key: str, value: int) -> str:
+    return (
+        f"{where}: {key}: {value} is {value} bytes (a size without a unit is bytes); "
+        f"if {value} KB was meant, write the unit"
+    )
+
+
+def _is_size(path: KeyPath) -> bool:
+    """Whether the key path names a byte size of the policy (``ByteSize``)."""
+    if not path or not isinstance(path[-1], str):
+        return False
+    model = _model_at(path[:-1])
+    field = (
+        next((f for n, f in model.model_fields.items() if path[-1] in (n, f.alias)), None)
+        if model is not None
+        else None
+    )
+    return field is not None and (
+        field.annotation == ByteSize or ByteSize in get_args(field.annotation)
+    )
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
@@ -176,7 +211,6 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
             f"{source}: the policy file is nested too deeply to read",
             fix="write the policy as plain nested keys; see `slo-gate schema policy`",
         ) from None
-    _check_numbers(data, lines, source)
     return data, lines
 
 
@@ -246,6 +280,7 @@ def _describe(
 def parse_policy(text: str, source: str) -> LoadedPolicy:
     """Validate policy text; raise ``PolicyError`` naming every problem with its line."""
     data, lines = _parse_yaml(text, source)
+    notes = _scan_numbers(data, lines, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -263,7 +298,7 @@ def parse_policy(text: str, source: str) -> LoadedPolicy:
             details=details,
             fix="correct the keys named above; `slo-gate schema policy` prints every key",
         ) from None
-    return LoadedPolicy(policy=policy, path=source, lines=lines)
+    return LoadedPolicy(policy=policy, path=source, lines=lines, notes=notes)
 
 
 def load_policy(path: Path | None, workspace: Path) -> LoadedPolicy:

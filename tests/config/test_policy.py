@@ -145,3 +145,33 @@ def test_policy_schema_is_valid_json_schema() -> None:
     assert json.dumps(schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"bundles": {"rot": "x"}}, schema)
+
+
+@pytest.mark.parametrize(
+    ("text", "notes"),
+    [
+        (
+            "bundles:\n  per_widget: {warning: 240, critical: 250 KB}\n",
+            [
+                "p.yml:2: bundles.per_widget.warning: 240 is 240 bytes (a size without a unit "
+                "is bytes); if 240 KB was meant, write the unit"
+            ],
+        ),
+        (
+            "bundles:\n  total:\n    critical: 999\ntests:\n  huge_tree: 5\n",
+            [
+                "p.yml:3: bundles.total.critical: 999 is 999 bytes (a size without a unit is "
+                "bytes); if 999 KB was meant, write the unit",
+                "p.yml:5: tests.huge_tree: 5 is 5 bytes (a size without a unit is bytes); if 5 KB "
+                "was meant, write the unit",
+            ],
+        ),
+        ("bundles:\n  per_widget: {warning: 240000, critical: 250 KB}\n", []),  # plausible bytes
+        ("bundles:\n  per_widget: {warning: 0, critical: 0}\n", []),  # zero is meant
+        ("budget: {min_events: 5}\n", []),  # not a size
+        ("bundles:\n  per_widget: {warning: 240 B, critical: 250 KB}\n", []),  # a unit: meant
+    ],
+)
+def test_a_size_written_as_a_small_bare_number_gets_a_note(text: str, notes: list[str]) -> None:
+    """Valid (a bare whole number is bytes), but "240" next to "250 KB" is a unit left out."""
+    assert list(parse_policy(text, "p.yml").notes) == notes

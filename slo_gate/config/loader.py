@@ -7,6 +7,7 @@ give the lines.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -129,19 +130,22 @@ def _scan_numbers(data: Any, lines: Mapping[KeyPath, int], source: str) -> tuple
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
         elif isinstance(value, int | float) and not isinstance(value, bool):
+            bare_size = isinstance(value, int) and 0 < value < SMALL_BARE_SIZE and _is_size(path)
+            if bare_size:
+                what = ""
+            elif isinstance(value, float) and not math.isfinite(value):
+                what = "is not a finite number"
+            elif abs(value) > MAX_NUMBER:
+                what = f"is larger than {MAX_NUMBER:g}"
+            else:
+                continue  # the common case: no line lookup
             line = next(
                 (lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in lines), None
             )
             where = f"{source}:{line}" if line else source
             key = ".".join(str(p) for p in path) or "(top level)"
-            if isinstance(value, int) and 0 < value < SMALL_BARE_SIZE and _is_size(path):
-                notes.append((line or 0, _bare_size_note(where, key, value)))
-                continue
-            if isinstance(value, float) and not math.isfinite(value):
-                what = "is not a finite number"
-            elif abs(value) > MAX_NUMBER:
-                what = f"is larger than {MAX_NUMBER:g}"
-            else:
+            if bare_size:
+                notes.append((line or 0, _bare_size_note(where, key, int(value))))
                 continue
             shown = (
                 f"{value:g}" if isinstance(value, float) else f"a {len(str(value))}-digit number"
@@ -214,8 +218,10 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     return data, lines
 
 
+@functools.lru_cache(maxsize=256)
 def _model_at(path: KeyPath) -> type[BaseModel] | None:
-    """The pydantic model that the key path points into, for "did you mean" suggestions."""
+    """The pydantic model that the key path points into (for "did you mean" and size notes;
+    cached: a file of many keys asks for the same few parents)."""
     model: type[BaseModel] = Policy
     for key in path:
         field = next(

@@ -3,12 +3,13 @@
 At import, PyYAML's reader compiles ``Reader.NON_PRINTABLE``: a character class whose ranges
 reach U+10FFFF. CPython's regex compiler fills in every code point of those ranges below U+10000
 one at a time in Python, which costs about as much as the rest of ``import yaml`` put together
-(about 57 M instructions, 4–6 ms of a 0.2 s start-up here; PyYAML's pull requests #124 and #301
-describe it). The complement of that class is a few short ranges. This module compiles the
-complement and puts it in ``re``'s cache under PyYAML's pattern text, then imports yaml, whose
-``re.compile`` finds it there. Both patterns match exactly the same characters: a test checks
-every code point, and another fails when a PyYAML release changes its pattern so that the cache
-entry is no longer used. On a Python whose ``re`` keeps no such cache, yaml is imported as is.
+(about 52 M instructions, 4–6 ms of a 0.2 s start-up here, as the two floors of
+``benchmarks/startup_instructions.py`` show; PyYAML's pull requests #124 and #301 describe it).
+The complement of that class is a few short ranges. This module compiles the complement and puts
+it in ``re``'s cache under PyYAML's pattern text, then imports yaml, whose ``re.compile`` finds
+it there. Both patterns match exactly the same characters: a test checks every code point, and
+another fails when a PyYAML release changes its pattern so that the cache entry is no longer
+used. On a Python whose ``re`` keeps no such cache, yaml is imported as is.
 """
 
 from __future__ import annotations
